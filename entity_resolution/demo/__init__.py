@@ -1,0 +1,1 @@
+"""Synthetic demo data with ground truth, and the `er demo` job."""

@@ -1,0 +1,217 @@
+"""`er`: the command line. Thin: parse options, build Settings, call the library, render with rich."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import EntityResolutionError, InputError
+from .ingest import Inputs
+from .settings import Settings
+
+app = typer.Typer(
+    help="Identity-graph entity resolution for trust-and-safety teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out_console = Console()
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+
+
+class _State:
+    quiet = False
+    debug = False
+    config: Path | None = None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"er {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary; errors only.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", envvar="ER_CONFIG",
+                                                help="TOML settings file (keys as in Settings, "
+                                                     "optionally under [er]).")] = None,
+) -> None:
+    """Settings come from defaults < the TOML file < ER_* environment variables < flags."""
+    _State.quiet, _State.debug, _State.config = quiet, debug, config
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except InputError as exc:
+        if _State.debug:
+            raise
+        console.print(f"[red]Bad input[/red] ({exc.total} problem(s)); nothing was written:")
+        for p in exc.problems:
+            console.print(f"  - {escape(str(p))}", soft_wrap=True)
+        more = exc.total - len(exc.problems)
+        if more > 0:
+            console.print(f"  ... and {more} more")
+        raise typer.Exit(code=EXIT_BAD_INPUT) from exc
+    except EntityResolutionError as exc:
+        if _State.debug:
+            raise
+        console.print(f"[red]Error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(code=EXIT_FAILURE) from exc
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    if _State.quiet:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(phase: str, done: bool) -> None:
+            if not done:
+                tasks[phase] = bar.add_task(phase, total=1)
+            else:
+                bar.update(tasks[phase], completed=1, description=f"[green]{phase}[/green]")
+
+        yield update
+
+
+def _settings(**flags: Any) -> Settings:
+    with _errors():
+        return Settings.load(_State.config, **flags)
+
+
+def _summary(title: str, counts: dict[str, Any], seconds: dict[str, float]) -> None:
+    if _State.quiet:
+        return
+    table = Table(title=title)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for k, v in counts.items():
+        table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
+    for k, v in seconds.items():
+        table.add_row(f"time: {k}", f"{v:.1f} s")
+    table.add_row("time: total", f"{sum(seconds.values()):.1f} s")
+    out_console.print(table)
+
+
+AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="Accounts file (.csv, .parquet, .jsonl).")]
+DevicesOpt = Annotated[Path, typer.Option("--devices", "-d", help="Devices file (.csv, .parquet, .jsonl).")]
+PaymentsOpt = Annotated[Path, typer.Option("--payments", "-p", help="Payments file (.csv, .parquet, .jsonl).")]
+LabelsOpt = Annotated[Path | None, typer.Option("--labels", "-l",
+                                                help="Optional labels file (evaluation only).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time; data after it is ignored. "
+                                             "Default: the newest timestamp in the input.")]
+ModelOpt = Annotated[Path | None, typer.Option("--model", envvar="ER_MODEL_PATH",
+                                               help="Splink model JSON (default splink_models/default.json).")]
+MatchOpt = Annotated[float | None, typer.Option("--match-threshold",
+                                                help="Probability at which a link means 'same person'.")]
+ClusterOpt = Annotated[float | None, typer.Option("--cluster-threshold",
+                                                  help="Probability at which links join accounts into "
+                                                       "one entity.")]
+
+
+@app.command()
+def validate(accounts: AccountsOpt, devices: DevicesOpt, payments: PaymentsOpt,
+             labels: LabelsOpt = None) -> None:
+    """Check the input files against the data contract only (exit 2 on any problem)."""
+    from . import pipeline
+
+    with _errors():
+        summary = pipeline.validate(Inputs(accounts, devices, payments, labels))
+    if not _State.quiet:
+        _summary("Input is valid", dict(summary.row_counts), {})
+
+
+@app.command()
+def run(
+    accounts: AccountsOpt,
+    devices: DevicesOpt,
+    payments: PaymentsOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to write (replaced atomically).")],
+    labels: LabelsOpt = None,
+    as_of: AsOfOpt = None,
+    model: ModelOpt = None,
+    train: Annotated[bool, typer.Option("--train", help="Train a model on this input first "
+                                        "(saved in the run folder as model.json).")] = False,
+    previous: Annotated[Path | None, typer.Option("--previous", help="An earlier run folder: entities "
+                                                  "keep its ids when they only grew.")] = None,
+    match_threshold: MatchOpt = None,
+    cluster_threshold: ClusterOpt = None,
+) -> None:
+    """Resolve accounts, devices and payments into entities; write entities, links and a manifest."""
+    from . import pipeline
+
+    settings = _settings(model_path=model, match_threshold=match_threshold,
+                         cluster_threshold=cluster_threshold)
+    with _errors(), _progress() as progress:
+        result = pipeline.run(Inputs(accounts, devices, payments, labels), out, settings, as_of=as_of,
+                              train_first=train, previous=previous, progress=progress)
+    _summary(f"{result.run_id} → {out}", result.counts, result.phase_seconds)
+
+
+@app.command("train")
+def train_cmd(
+    accounts: AccountsOpt,
+    devices: DevicesOpt,
+    payments: PaymentsOpt,
+    model_out: Annotated[Path, typer.Option("--model-out", help="Where to save the model JSON.")] = Path(
+        "splink_models/default.json"),
+    as_of: AsOfOpt = None,
+) -> None:
+    """Estimate the Splink model (prior, u by random sampling, m by EM) and save it as JSON."""
+    from . import pipeline
+
+    settings = _settings()
+    with _errors(), _progress() as progress:
+        result = pipeline.train(Inputs(accounts, devices, payments), model_out, settings, as_of=as_of,
+                                progress=progress)
+    _summary(f"model saved to {model_out}", result.counts, result.phase_seconds)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo input and run.")] = Path(
+        "demo_out"),
+    size: Annotated[int, typer.Option("--size", help="Number of accounts to generate.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Generator seed.")] = 7,
+    train: Annotated[bool, typer.Option("--train", help="Train a model on the demo data first.")] = False,
+) -> None:
+    """Generate the synthetic demo data set and run the whole pipeline on it."""
+    from . import demo as demo_lib
+
+    settings = _settings()
+    with _errors(), _progress() as progress:
+        result, scores = demo_lib.run_demo(out, settings, size=size, seed=seed, train=train,
+                                           progress=progress)
+    _summary(f"demo → {out / 'run'}", {**result.counts, **scores}, result.phase_seconds)
+
+
+def _mount_neo4j() -> None:
+    try:
+        from .cli_neo4j import neo4j_app
+    except ImportError:  # the graph extra is optional while it is being built
+        return
+    app.add_typer(neo4j_app, name="neo4j", help="Install, start, stop and check a local Neo4j server.")
+
+
+_mount_neo4j()

@@ -1,0 +1,25 @@
+"""`er demo`: generate the synthetic data set, run the pipeline on it, score it against the ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..evaluate import score_run
+from ..ingest import Inputs
+from ..pipeline import ProgressFn, RunResult, run
+from ..settings import Settings
+
+
+def run_demo(out: Path, settings: Settings, *, size: int = 10_000, seed: int = 7, train: bool = False,
+             progress: ProgressFn | None = None) -> tuple[RunResult, dict[str, float | int]]:
+    from .generator import generate
+
+    if progress:
+        progress("generate demo data", False)
+    paths = generate(out / "input", n_accounts=size, seed=seed, fmt="csv")
+    if progress:
+        progress("generate demo data", True)
+    inputs = Inputs(paths.accounts, paths.devices, paths.payments, paths.labels)
+    result = run(inputs, out / "run", settings, train_first=train, progress=progress)
+    scores = score_run(out / "run", paths.truth)
+    return result, scores.as_dict()

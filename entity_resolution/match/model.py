@@ -1,0 +1,107 @@
+"""The Splink model: comparisons, blocking rules and training over account profiles.
+
+Comparisons are split into personal attributes (who someone is) and infrastructure (what they used).
+Only personal attributes can make two accounts one person; infrastructure adds weight to a close call
+(see `PERSONAL_COMPARISONS` and resolve.py). Every exact level on a skewed value carries a term-frequency
+adjustment, including the email-handle level: splink5-notes.md shows untuned username levels chaining
+thousands of "michael smith"s together at 1M records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+PERSONAL_COMPARISONS = ("first_name", "last_name", "email", "phone", "dob", "postcode")
+INFRA_COMPARISONS = ("devices", "cards", "ips")
+
+
+def _email_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="email",
+        comparison_description="canonical email, then the handle (local part without separators)",
+        comparison_levels=[
+            cll.NullLevel("email_handle"),
+            cll.ExactMatchLevel("email_canonical").configure(tf_adjustment_column="email_canonical"),
+            cll.ExactMatchLevel("email_handle").configure(tf_adjustment_column="email_handle"),
+            cll.JaroWinklerLevel("email_handle", 0.88),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _ip_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="ips",
+        comparison_description="shared IP address, then shared /24 (IPv4) or /48 (IPv6) prefix",
+        comparison_levels=[
+            cll.CustomLevel(
+                "ip_prefixes_l IS NULL OR ip_prefixes_r IS NULL", label_for_charts="null"
+            ).configure(is_null_level=True),
+            cll.ArrayIntersectLevel("ips", 1).configure(label_for_charts="shared IP"),
+            cll.ArrayIntersectLevel("ip_prefixes", 1).configure(label_for_charts="shared IP prefix"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def comparisons() -> list[Any]:
+    return [
+        cl.JaroWinklerAtThresholds("first_name", [0.92, 0.8]).configure(term_frequency_adjustments=True),
+        cl.JaroWinklerAtThresholds("last_name", [0.92, 0.8]).configure(term_frequency_adjustments=True),
+        _email_comparison(),
+        cl.ExactMatch("phone").configure(term_frequency_adjustments=True),
+        cl.DamerauLevenshteinAtThresholds("dob", [1]).configure(term_frequency_adjustments=True),
+        cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
+        cl.ArrayIntersectAtSizes("devices", [1]),
+        cl.ArrayIntersectAtSizes("cards", [1]),
+        _ip_comparison(),
+    ]
+
+
+def prediction_blocking_rules() -> list[Any]:
+    # Hub values are already removed from the profile columns, so no block can explode on them.
+    return [
+        block_on("email_canonical"),
+        block_on("phone"),
+        block_on("email_handle"),
+        block_on("first_name", "last_name"),
+        block_on("last_name", "dob"),
+        block_on("first_name", "dob"),
+        block_on("dob", "postcode"),
+        block_on("devices", arrays_to_explode=["devices"]),
+        block_on("cards", arrays_to_explode=["cards"]),
+    ]
+
+
+def settings_creator() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=prediction_blocking_rules(),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+        additional_columns_to_retain=[],
+    )
+
+
+def deterministic_rules() -> list[Any]:
+    """Rules that are near-certain matches, for estimating the prior (probability two records match)."""
+    return [
+        block_on("email_canonical"),
+        block_on("phone", "dob"),
+        block_on("first_name", "last_name", "dob"),
+    ]
+
+
+def em_blocking_rules() -> list[Any]:
+    """EM sessions: each comparison is free to vary in at least one of them."""
+    return [
+        block_on("email_canonical"),
+        block_on("first_name", "last_name", "dob"),
+        block_on("dob", "postcode"),
+    ]

@@ -1,0 +1,86 @@
+"""One matching profile per account: personal attributes plus lists of the account's devices, cards and IPs.
+
+Why account-level profiles (not link_and_dedupe over three sources): devices and payments carry no personal
+identity of their own; they are multi-valued attributes of an account. Matching accounts with array
+comparisons makes "every account ends in exactly one entity" hold by construction. See docs/design.md.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# The handle is the email local part with separators removed, so "john.smith@outlook.com" and
+# "johnsmith@gmail.com" compare on the same footing; its frequency gives the term-frequency adjustment.
+STD_ACCOUNTS_EXT_SQL = """
+CREATE OR REPLACE TABLE std_accounts_ext AS
+SELECT account_id, nullif(regexp_replace(email_local, '[._\\-]', '', 'g'), '') AS email_handle
+FROM std_accounts
+"""
+
+PROFILES_SQL = """
+CREATE OR REPLACE TABLE profiles AS
+WITH hub AS (SELECT kind, value FROM resolution_hubs),
+dev AS (
+    SELECT account_id,
+           list(DISTINCT device_id ORDER BY device_id) AS devices
+    FROM std_devices d
+    WHERE NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'device' AND value = d.device_id)
+    GROUP BY account_id
+),
+dev_ip AS (
+    SELECT account_id, ip, ip_prefix FROM std_devices WHERE ip IS NOT NULL
+    UNION ALL
+    SELECT account_id, signup_ip, signup_ip_prefix FROM std_accounts WHERE signup_ip IS NOT NULL
+),
+ips AS (
+    SELECT account_id,
+           list(DISTINCT ip ORDER BY ip) FILTER (
+               WHERE NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'ip' AND value = i.ip)) AS ips,
+           list(DISTINCT ip_prefix ORDER BY ip_prefix) FILTER (
+               WHERE ip_prefix IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'ip_prefix' AND value = i.ip_prefix)
+                 AND NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'ip' AND value = i.ip)) AS ip_prefixes
+    FROM dev_ip i
+    GROUP BY account_id
+),
+pay AS (
+    SELECT account_id, list(DISTINCT card_fingerprint ORDER BY card_fingerprint) AS cards
+    FROM std_payments p
+    WHERE NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'card' AND value = p.card_fingerprint)
+    GROUP BY account_id
+)
+SELECT
+    a.account_id AS unique_id,
+    a.created_at,
+    a.first_name,
+    a.last_name,
+    CASE WHEN a.email_canonical IN (SELECT value FROM hub WHERE kind = 'email') THEN NULL
+         ELSE a.email_canonical END AS email_canonical,
+    CASE WHEN x.email_handle IN (SELECT value FROM hub WHERE kind = 'email_handle') THEN NULL
+         ELSE x.email_handle END AS email_handle,
+    CASE WHEN a.phone_e164 IN (SELECT value FROM hub WHERE kind = 'phone') THEN NULL
+         ELSE a.phone_e164 END AS phone,
+    strftime(a.date_of_birth, '%Y-%m-%d') AS dob,
+    a.postcode,
+    nullif(dev.devices, []) AS devices,
+    nullif(pay.cards, []) AS cards,
+    nullif(ips.ips, []) AS ips,
+    nullif(ips.ip_prefixes, []) AS ip_prefixes
+FROM std_accounts a
+JOIN std_accounts_ext x USING (account_id)
+LEFT JOIN dev USING (account_id)
+LEFT JOIN pay USING (account_id)
+LEFT JOIN ips USING (account_id)
+ORDER BY a.account_id
+"""
+
+
+def build_profiles(con: duckdb.DuckDBPyConnection, hub_min_accounts: int) -> int:
+    """Create `profiles` (one row per account, hub values removed); return the row count."""
+    from .hubs import find_hubs
+
+    con.execute(STD_ACCOUNTS_EXT_SQL)
+    find_hubs(con, hub_min_accounts)
+    con.execute(PROFILES_SQL)
+    row = con.execute("SELECT count(*) FROM profiles").fetchone()
+    return int(row[0]) if row else 0

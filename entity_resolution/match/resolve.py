@@ -1,0 +1,163 @@
+"""Train, predict and cluster with Splink over the `profiles` table, inside the caller's DuckDB connection."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..errors import ModelError
+from .model import (
+    INFRA_COMPARISONS,
+    PERSONAL_COMPARISONS,
+    deterministic_rules,
+    em_blocking_rules,
+    settings_creator,
+)
+
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class ResolveCounts:
+    predictions: int
+    links: int
+    same_person_links: int
+    entities: int
+    largest_entity: int
+
+
+def make_linker(con: duckdb.DuckDBPyConnection, settings: Any, tables: tuple[str, ...] = ("profiles",)) -> Any:
+    """A Splink linker over tables already in `con` (one table: dedupe; two: link)."""
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(connection=con)
+    sdfs = [db_api.register(t, dataset_display_name=t) for t in tables]
+    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings)
+
+
+def estimate(linker: Any, *, deterministic: list[Any], em_rules: list[Any], max_pairs: int, seed: int,
+             recall: float = 0.7) -> None:
+    """The training recipe shared by our model and the benchmarks: prior, u by sampling, m by EM."""
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=recall)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+
+
+def train_model(
+    con: duckdb.DuckDBPyConnection, out_path: Path, *, max_pairs: int, seed: int, recall: float = 0.7
+) -> dict[str, Any]:
+    """Estimate the account-profile model and save it as JSON (written to a temp file, then renamed)."""
+    linker = make_linker(con, settings_creator())
+    estimate(linker, deterministic=deterministic_rules(), em_rules=em_blocking_rules(), max_pairs=max_pairs,
+             seed=seed, recall=recall)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_suffix(".json.tmp")
+    model: dict[str, Any] = linker.misc.save_model_to_json(str(tmp), overwrite=True)
+    tmp.replace(out_path)
+    return model
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    try:
+        model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelError(f"model file {path} does not exist; train one with `er train`") from exc
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"model file {path} is not valid JSON: {exc}") from exc
+    names = {c.get("output_column_name") for c in model.get("comparisons", [])}
+    missing = set(PERSONAL_COMPARISONS + INFRA_COMPARISONS) - names
+    if missing:
+        raise ModelError(
+            f"model file {path} lacks comparison(s) {', '.join(sorted(missing))}; "
+            "it was trained for another profile layout: retrain with `er train`"
+        )
+    return model
+
+
+def _weight_sql(names: tuple[str, ...], columns: set[str]) -> str:
+    # Splink keeps bf_<c> (Bayes factor of the level) and, for comparisons with term-frequency
+    # adjustments, bf_tf_adj_<c>; the log2 of their product is the comparison's match weight.
+    terms = []
+    for n in names:
+        tf = f" * coalesce(bf_tf_adj_{n}, 1.0)" if f"bf_tf_adj_{n}" in columns else ""
+        terms.append(f"log2(bf_{n}{tf})")
+    return " + ".join(terms)
+
+
+def predictions_sql(pred_table: str, columns: set[str], link_floor_param: str = "$floor") -> str:
+    personal = _weight_sql(PERSONAL_COMPARISONS, columns)
+    infra = _weight_sql(INFRA_COMPARISONS, columns)
+    return f"""
+CREATE OR REPLACE TABLE predictions AS
+SELECT *, ({personal}) AS personal_weight, ({infra}) AS infra_weight
+FROM {pred_table}
+WHERE match_probability >= {link_floor_param}
+"""
+
+
+def predict_and_cluster(
+    con: duckdb.DuckDBPyConnection,
+    model_path: Path,
+    *,
+    link_floor: float,
+    match_threshold: float,
+    cluster_threshold: float,
+) -> ResolveCounts:
+    """Create `predictions` (pairs above the floor, with evidence) and `clusters` (account -> cluster)."""
+    model = load_model(model_path)
+    linker = make_linker(con, model)
+    pred = linker.inference.predict(threshold_match_probability=link_floor)
+    columns = {str(c) for c in pred.as_duckdbpyrelation().columns}
+    con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})
+    pred.drop_table_from_database_and_remove_from_cache()
+    # Same person = probable match whose personal attributes agree on balance: shared devices, cards and IPs
+    # can tip a close call but never merge people whose names, emails and birth dates disagree.
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE same_person_edges AS
+        SELECT unique_id_l, unique_id_r, match_probability, match_weight
+        FROM predictions
+        WHERE match_probability >= $threshold AND personal_weight > 0
+        """,
+        {"threshold": min(match_threshold, cluster_threshold)},
+    )
+    _cluster(con, cluster_threshold)
+    return _counts(con, match_threshold)
+
+
+def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:
+    from splink import DuckDBAPI
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    db_api = DuckDBAPI(connection=con)
+    nodes = db_api.register("profiles", dataset_display_name="cluster_nodes")
+    edges = db_api.register("same_person_edges", dataset_display_name="cluster_edges")
+    cc = cluster_pairwise_predictions_at_threshold(
+        nodes, edges, db_api, "unique_id", threshold_match_probability=cluster_threshold
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE clusters AS SELECT unique_id AS account_id, cluster_id "
+        f"FROM {cc.physical_name}"
+    )
+    cc.drop_table_from_database_and_remove_from_cache()
+
+
+def _counts(con: duckdb.DuckDBPyConnection, match_threshold: float) -> ResolveCounts:
+    row = con.execute(
+        """
+        SELECT (SELECT count(*) FROM predictions),
+               (SELECT count(*) FROM predictions WHERE match_probability >= $t),
+               (SELECT count(*) FROM predictions WHERE match_probability >= $t AND personal_weight > 0),
+               (SELECT count(DISTINCT cluster_id) FROM clusters),
+               (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM clusters GROUP BY cluster_id))
+        """,
+        {"t": match_threshold},
+    ).fetchone()
+    assert row is not None
+    return ResolveCounts(*(int(v) for v in row))

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Start the managed Neo4j (installing it from Maven Central if needed), run the whole test suite, stop it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${VENV:-.venv}/bin
+
+"$BIN/er" neo4j install
+"$BIN/er" neo4j start
+trap '"$BIN/er" neo4j stop || true' EXIT
+# Tests that need Neo4j fail (not skip) when it is unreachable.
+ER_REQUIRE_NEO4J=1 "$BIN/pytest" -q "$@"
