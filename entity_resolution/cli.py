@@ -139,7 +139,7 @@ def validate(accounts: AccountsOpt, devices: DevicesOpt, payments: PaymentsOpt,
     with _errors():
         summary = pipeline.validate(Inputs(accounts, devices, payments, labels))
     if not _State.quiet:
-        _summary("Input is valid", dict(summary.row_counts), {})
+        _summary("Input is valid", dict(summary.rows), {})
 
 
 @app.command()
@@ -197,11 +197,11 @@ def demo(
     train: Annotated[bool, typer.Option("--train", help="Train a model on the demo data first.")] = False,
 ) -> None:
     """Generate the synthetic demo data set and run the whole pipeline on it."""
-    from . import demo as demo_lib
+    from .demo.run import run_demo
 
     settings = _settings()
     with _errors(), _progress() as progress:
-        result, scores = demo_lib.run_demo(out, settings, size=size, seed=seed, train=train,
+        result, scores = run_demo(out, settings, size=size, seed=seed, train=train,
                                            progress=progress)
     _summary(f"demo → {out / 'run'}", {**result.counts, **scores}, result.phase_seconds)
 

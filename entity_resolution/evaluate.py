@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from .dbutil import one_row
+
 
 @dataclass(frozen=True)
 class Scores:
@@ -57,7 +59,7 @@ def score_run(run_dir: Path, truth_path: Path) -> Scores:
         con.read_parquet(str(truth_path)).create_view("truth")
         con.read_parquet(str(run_dir / "entities.parquet")).create_view("entities")
         con.read_parquet(str(run_dir / "links.parquet")).create_view("links")
-        row = con.execute(SCORES_SQL).fetchone()
+        row = one_row(con, SCORES_SQL)
     finally:
         con.close()
     assert row is not None

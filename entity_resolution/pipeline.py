@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .dbutil import scalar
 from .errors import InputError, Problem
 from .export.atomic import atomic_dir
 from .export.tables import write_table
@@ -149,7 +150,7 @@ def train(inputs: Inputs, model_out: Path, settings: Settings, *, as_of: str | d
         con.close()
     return RunResult(
         run_id="train", out_dir=model_out.parent, as_of=when.isoformat(),
-        counts=dict(summary.row_counts), phase_seconds=phases.seconds, model_path=model_out,
+        counts=dict(summary.rows), phase_seconds=phases.seconds, model_path=model_out,
     )
 
 
@@ -192,12 +193,12 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                 n_links = _write_links(con, tmp, settings.match_threshold)
                 write_table(con, "SELECT kind, value, account_count FROM resolution_hubs "
                             "ORDER BY kind, account_count DESC, value", tmp / "resolution_hubs")
-                n_distinct = con.execute("SELECT count(DISTINCT entity_id) FROM entities").fetchone()[0]
+                n_distinct = scalar(con, "SELECT count(DISTINCT entity_id) FROM entities")
                 _drop_scratch(con)
         finally:
             con.close()
         counts_out = {
-            **{f"{k}_rows": v for k, v in summary.row_counts.items()},
+            **{f"{k}_rows": v for k, v in summary.rows.items()},
             "entities": int(n_distinct),
             "accounts": n_entities,
             "links": n_links,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from ..dbutil import scalar
+
 # (kind, SQL yielding account_id, value) over the std_* tables; kinds are fixed here, never from input.
 _SOURCES: dict[str, str] = {
     "email": "SELECT account_id, email_canonical AS value FROM std_accounts",
@@ -36,5 +38,4 @@ def find_hubs_sql(min_accounts_param: str = "$min_accounts") -> str:
 def find_hubs(con: duckdb.DuckDBPyConnection, min_accounts: int) -> int:
     """Create `resolution_hubs(kind, value, account_count)`; return how many hubs were found."""
     con.execute(find_hubs_sql(), {"min_accounts": min_accounts})
-    row = con.execute("SELECT count(*) FROM resolution_hubs").fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(con, "SELECT count(*) FROM resolution_hubs"))

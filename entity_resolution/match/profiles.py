@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from ..dbutil import scalar
+
 # The handle is the email local part with separators removed, so "john.smith@outlook.com" and
 # "johnsmith@gmail.com" compare on the same footing; its frequency gives the term-frequency adjustment.
 STD_ACCOUNTS_EXT_SQL = """
@@ -82,5 +84,4 @@ def build_profiles(con: duckdb.DuckDBPyConnection, hub_min_accounts: int) -> int
     con.execute(STD_ACCOUNTS_EXT_SQL)
     find_hubs(con, hub_min_accounts)
     con.execute(PROFILES_SQL)
-    row = con.execute("SELECT count(*) FROM profiles").fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(con, "SELECT count(*) FROM profiles"))

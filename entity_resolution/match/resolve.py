@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from ..dbutil import one_row
 from ..errors import ModelError
 from .model import (
     INFRA_COMPARISONS,
@@ -81,12 +82,12 @@ def load_model(path: Path) -> dict[str, Any]:
 
 
 def _weight_sql(names: tuple[str, ...], columns: set[str]) -> str:
-    # Splink keeps bf_<c> (Bayes factor of the level) and, for comparisons with term-frequency
-    # adjustments, bf_tf_adj_<c>; the log2 of their product is the comparison's match weight.
+    # Splink 5 keeps mw_<c> (the level's match weight) and, for comparisons with term-frequency
+    # adjustments, mw_tf_adj_<c>; their sum is the comparison's contribution to the pair's match weight.
     terms = []
     for n in names:
-        tf = f" * coalesce(bf_tf_adj_{n}, 1.0)" if f"bf_tf_adj_{n}" in columns else ""
-        terms.append(f"log2(bf_{n}{tf})")
+        tf = f" + coalesce(mw_tf_adj_{n}, 0.0)" if f"mw_tf_adj_{n}" in columns else ""
+        terms.append(f"coalesce(mw_{n}, 0.0){tf}")
     return " + ".join(terms)
 
 
@@ -149,7 +150,8 @@ def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:
 
 
 def _counts(con: duckdb.DuckDBPyConnection, match_threshold: float) -> ResolveCounts:
-    row = con.execute(
+    row = one_row(
+        con,
         """
         SELECT (SELECT count(*) FROM predictions),
                (SELECT count(*) FROM predictions WHERE match_probability >= $t),
@@ -158,6 +160,5 @@ def _counts(con: duckdb.DuckDBPyConnection, match_threshold: float) -> ResolveCo
                (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM clusters GROUP BY cluster_id))
         """,
         {"t": match_threshold},
-    ).fetchone()
-    assert row is not None
+    )
     return ResolveCounts(*(int(v) for v in row))

@@ -1,0 +1,188 @@
+"""`er neo4j install | start | stop | status`: a managed local Neo4j server. Thin layer over graph/server.py."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .errors import GraphError
+from .graph import server
+
+console = Console()
+err_console = Console(stderr=True)
+
+neo4j_app = typer.Typer(
+    help=(
+        "Run a local Neo4j Community 5.26 server (with APOC, GDS and Neo4j Browser) fetched from Maven Central."
+        " Listens on 127.0.0.1 only, auth on, password in a mode-600 file."
+    ),
+    no_args_is_help=True,
+)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Server home folder [env ER_NEO4J_HOME; default ~/.cache/entity-resolution/neo4j/<version>].",
+        show_default=False,
+    ),
+]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")]
+
+
+@contextmanager
+def cli_errors(debug: bool) -> Iterator[None]:
+    """GraphError -> one red line (plus the log tail for a failed start) and exit code 1."""
+    try:
+        yield
+    except GraphError as exc:
+        if debug:
+            raise
+        if isinstance(exc, server.ServerStartError):
+            err_console.print(escape(exc.log_tail), style="dim", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from exc
+
+
+@contextmanager
+def progress_reporter(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on a terminal; elsewhere (CI logs) a plain line per step, at most every 15 s."""
+    if console.is_terminal:
+        with console.status(title) as spinner:
+            yield lambda msg: spinner.update(escape(msg))
+        return
+    last_step, last_at = "", 0.0
+
+    def report(msg: str) -> None:
+        nonlocal last_step, last_at
+        step = msg.split(",")[0].split(" (")[0]  # "Maven: resolving gds (3/3), 12 files" -> "Maven: resolving gds"
+        if step != last_step or time.monotonic() - last_at > 15:
+            console.print(msg, highlight=False, soft_wrap=True)
+            last_step, last_at = step, time.monotonic()
+
+    console.print(title, highlight=False)
+    yield report
+
+
+@neo4j_app.command()
+def install(
+    home: HomeOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Resolve again even if the home is complete.")] = False,
+    gds: Annotated[
+        bool | None, typer.Option("--gds/--no-gds", help="Include Graph Data Science [env ER_NEO4J_GDS].")
+    ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Fetch Neo4j, APOC, GDS and Neo4j Browser with Maven into the server home (fast when already there)."""
+    with cli_errors(debug):
+        config = server.ServerConfig.from_env(home=home, gds=gds)
+        already = not force and server.is_installed(config)
+        with progress_reporter("Resolving Neo4j with Maven ...") as report:
+            paths = server.install(config, progress=report, force=force)
+    state = "already installed in" if already else "installed in"
+    console.print(f"Neo4j {config.versions.neo4j} {state} {paths.home}")
+    _show_install(paths)
+
+
+@neo4j_app.command()
+def start(
+    home: HomeOption = None,
+    bolt_port: Annotated[
+        int | None, typer.Option(help="Bolt port on 127.0.0.1 [env ER_NEO4J_BOLT_PORT; default 7687].")
+    ] = None,
+    http_port: Annotated[
+        int | None,
+        typer.Option(help="HTTP port on 127.0.0.1, serving /browser/ [env ER_NEO4J_HTTP_PORT; default 7474]."),
+    ] = None,
+    heap: Annotated[str | None, typer.Option(help="JVM heap, e.g. 1g [env ER_NEO4J_HEAP; default 1g].")] = None,
+    pagecache: Annotated[
+        str | None, typer.Option(help="Page cache, e.g. 512m [env ER_NEO4J_PAGECACHE; default 512m].")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt to answer.")] = 180.0,
+    debug: DebugOption = False,
+) -> None:
+    """Start the server in the background (installing it first if needed) and wait until Bolt answers."""
+    with cli_errors(debug):
+        config = server.ServerConfig.from_env(
+            home=home, bolt_port=bolt_port, http_port=http_port, heap=heap, pagecache=pagecache,
+            start_timeout=timeout,
+        )  # fmt: skip
+        with progress_reporter("Starting Neo4j ...") as report:
+            info = server.start(config, progress=report)
+    if info.already_running:
+        console.print(f"Neo4j is already running (pid {info.pid}).")
+    else:
+        console.print(f"Neo4j started in {info.startup_seconds} s (pid {info.pid}).")
+    _show_info(info)
+
+
+@neo4j_app.command()
+def stop(
+    home: HomeOption = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait after SIGTERM before SIGKILL.")] = 60.0,
+    debug: DebugOption = False,
+) -> None:
+    """Stop the server: SIGTERM, then SIGKILL if it has not exited in time."""
+    with cli_errors(debug):
+        config = server.ServerConfig.from_env(home=home, stop_timeout=timeout)
+        with console.status("Stopping Neo4j ..."):
+            was_running = server.stop(config)
+    console.print("Neo4j stopped." if was_running else "Neo4j was not running.")
+
+
+@neo4j_app.command()
+def status(home: HomeOption = None, debug: DebugOption = False) -> None:
+    """Say whether the server runs, with versions, Bolt URI, Browser URL and where the password is."""
+    with cli_errors(debug):
+        config = server.ServerConfig.from_env(home=home)
+        info = server.status(config)
+    if info.running:
+        console.print(f"Neo4j is [green]running[/green] (pid {info.pid}).")
+    else:
+        console.print("Neo4j is [yellow]not running[/yellow].")
+    _show_info(info)
+
+
+def _show_info(info: server.ServerInfo) -> None:
+    table = Table.grid(padding=(0, 2))
+    if info.running and info.problem is None:
+        table.add_row("neo4j", f"{info.neo4j_version} {info.edition}")
+        table.add_row("apoc", info.apoc_version or "[yellow]absent[/yellow]")
+        table.add_row("gds", info.gds_version or "[yellow]absent[/yellow]")
+    elif info.installed_versions:
+        v = info.installed_versions
+        table.add_row("installed", f"neo4j {v.get('neo4j')}, apoc {v.get('apoc')}, gds {v.get('gds') or 'absent'}")
+    else:
+        table.add_row("installed", "no (`er neo4j install`)")
+    if info.problem:
+        table.add_row("problem", f"[red]{escape(info.problem)}[/red]")
+    table.add_row("uri", info.bolt_uri)
+    table.add_row("browser", info.browser_url)
+    table.add_row("user", info.user)
+    table.add_row("password file", str(info.password_file))
+    table.add_row("home", str(info.home))
+    console.print(table)
+
+
+def _show_install(paths: server.ServerPaths) -> None:
+    table = Table.grid(padding=(0, 2))
+    table.add_row("lib", f"{paths.lib} ({_count_jars(paths.lib)} jars)")
+    table.add_row("plugins", f"{paths.plugins} ({_count_jars(paths.plugins)} jars)")
+    table.add_row("maven log", str(paths.install_log))
+    console.print(table)
+
+
+def _count_jars(folder: Path) -> int:
+    return sum(1 for p in folder.glob("*.jar")) if folder.is_dir() else 0
+
+
+if __name__ == "__main__":
+    neo4j_app()

@@ -1,0 +1,149 @@
+"""Load a run folder into Neo4j: batched `UNWIND $rows ... MERGE`, idempotent, incremental and resumable.
+
+Each batch and the step's progress counter on the Run node commit in one managed transaction, so a load
+killed at any point resumes exactly where it stopped (`load_run` again with the same folder), and a
+finished run loaded again rewrites the same values (idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, LiteralString
+
+import duckdb
+from neo4j import Driver, ManagedTransaction
+
+from ..dbutil import scalar
+from ..errors import GraphError
+from .cypher import load_cypher, statements
+
+SCHEMA_VERSION = 1
+
+# (step, cypher file, DuckDB query over the run's er.duckdb). Order matters: accounts before their uses.
+STEPS: list[tuple[str, str, str]] = [
+    ("accounts", "load/merge_accounts",
+     "SELECT account_id, created_at, country, email_disposable FROM std_accounts ORDER BY account_id"),
+    ("memberships", "load/merge_memberships",
+     "SELECT account_id, entity_id, entity_size FROM entities ORDER BY account_id"),
+    ("used_email", "load/merge_used_email",
+     "SELECT account_id, email_canonical AS value, created_at AS first_seen, created_at AS last_seen, 1 AS n, "
+     "NULL::BIGINT AS disputed FROM std_accounts WHERE email_canonical IS NOT NULL ORDER BY account_id"),
+    ("used_phone", "load/merge_used_phone",
+     "SELECT account_id, phone_e164 AS value, created_at AS first_seen, created_at AS last_seen, 1 AS n, "
+     "NULL::BIGINT AS disputed FROM std_accounts WHERE phone_e164 IS NOT NULL ORDER BY account_id"),
+    ("used_device", "load/merge_used_device",
+     "SELECT account_id, device_id AS value, min(observed_at) AS first_seen, max(observed_at) AS last_seen, "
+     "count(*) AS n, NULL::BIGINT AS disputed FROM std_devices GROUP BY ALL ORDER BY account_id, value"),
+    ("used_card", "load/merge_used_card",
+     "SELECT account_id, card_fingerprint AS value, min(observed_at) AS first_seen, "
+     "max(observed_at) AS last_seen, count(*) AS n, count(*) FILTER (WHERE disputed) AS disputed "
+     "FROM std_payments GROUP BY ALL ORDER BY account_id, value"),
+    ("used_ip", "load/merge_used_ip",
+     "SELECT account_id, value, min(t) AS first_seen, max(t) AS last_seen, count(*) AS n, "
+     "NULL::BIGINT AS disputed FROM ("
+     "  SELECT account_id, ip AS value, observed_at AS t FROM std_devices WHERE ip IS NOT NULL"
+     "  UNION ALL SELECT account_id, signup_ip, created_at FROM std_accounts WHERE signup_ip IS NOT NULL"
+     ") GROUP BY ALL ORDER BY account_id, value"),
+    ("ip_prefixes", "load/merge_ip_prefixes",
+     "SELECT DISTINCT value, prefix FROM ("
+     "  SELECT ip AS value, ip_prefix AS prefix FROM std_devices"
+     "  UNION ALL SELECT signup_ip, signup_ip_prefix FROM std_accounts"
+     ") WHERE value IS NOT NULL AND prefix IS NOT NULL ORDER BY value"),
+    ("matches", "load/merge_matches",
+     "SELECT unique_id_l AS l, unique_id_r AS r, match_probability, match_weight, personal_weight, "
+     "(match_probability >= getvariable('match_threshold') AND personal_weight > 0) AS same_person "
+     "FROM predictions ORDER BY l, r"),
+]
+
+ProgressFn = Callable[[str, int, int], None]  # (step, rows done, rows total)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    run_id: str
+    rows: dict[str, int]
+    retired_links: int
+    removed_entities: int
+    resumed_steps: dict[str, int]
+
+
+def apply_schema(driver: Driver, database: str) -> int:
+    """Create constraints and indexes (idempotent); return the schema version now in place."""
+    for stmt in statements(f"schema/v{SCHEMA_VERSION}"):
+        driver.execute_query(stmt, database_=database)
+    return SCHEMA_VERSION
+
+
+def _batches(con: duckdb.DuckDBPyConnection, sql: str, size: int, skip: int) -> Iterator[list[dict[str, Any]]]:
+    reader = con.execute(sql).to_arrow_reader(size)
+    seen = 0
+    for batch in reader:
+        rows = batch.to_pylist()
+        if seen + len(rows) <= skip:
+            seen += len(rows)
+            continue
+        if seen < skip:
+            rows = rows[skip - seen:]
+            seen = skip
+        seen += len(rows)
+        yield rows
+
+
+def _write_batch(tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]], run_id: str,
+                 step: str, done: int) -> None:
+    tx.run(query, rows=rows, run_id=run_id).consume()
+    tx.run(load_cypher("load/mark_step"), run_id=run_id, step=step, rows=done).consume()
+
+
+def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_size: int = 5000,
+             match_threshold: float = 0.9, progress: ProgressFn | None = None) -> LoadResult:
+    """Load (or finish loading) the run folder `run_dir` into Neo4j."""
+    manifest_path = run_dir / "manifest.json"
+    db_path = run_dir / "er.duckdb"
+    if not manifest_path.is_file() or not db_path.is_file():
+        raise GraphError(f"{run_dir} is not a run folder (needs manifest.json and er.duckdb from `er run`)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    run_id = manifest["run_id"]
+    apply_schema(driver, database)
+    records, _, _ = driver.execute_query(
+        load_cypher("load/run"),
+        run_id=run_id, as_of=manifest["as_of"], manifest=json.dumps(manifest), steps=[s[0] for s in STEPS],
+        database_=database,
+    )
+    del records
+    con = duckdb.connect(str(db_path), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET VARIABLE match_threshold = $t", {"t": match_threshold})
+    rows_out: dict[str, int] = {}
+    resumed: dict[str, int] = {}
+    try:
+        with driver.session(database=database) as session:
+            for step, cypher_name, sql in STEPS:
+                total = scalar(con, f"SELECT count(*) FROM ({sql})")  # our own SQL
+                done = _done_rows(session, run_id, step)
+                if done:
+                    resumed[step] = done
+                query = load_cypher(cypher_name)
+                if progress:
+                    progress(step, done, total)
+                for rows in _batches(con, sql, batch_size, done):
+                    done += len(rows)
+                    session.execute_write(_write_batch, query, rows, run_id, step, done)
+                    if progress:
+                        progress(step, done, total)
+                rows_out[step] = int(total)
+    finally:
+        con.close()
+    retired = driver.execute_query(load_cypher("load/retire_matches"), run_id=run_id, database_=database)
+    removed = driver.execute_query(load_cypher("load/remove_empty_entities"), database_=database)
+    driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)
+    return LoadResult(run_id, rows_out, int(retired.records[0]["retired"]), int(removed.records[0]["removed"]),
+                      resumed)
+
+
+def _done_rows(session: Any, run_id: str, step: str) -> int:
+    rec = session.run(load_cypher("load/step_progress"), run_id=run_id, step=step).single()
+    return int(rec["rows"]) if rec else 0

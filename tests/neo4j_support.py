@@ -1,0 +1,40 @@
+"""Helpers for tests that need the managed Neo4j server (`er neo4j start`).
+
+Graph tests import this module and fail, never skip, when the server is not there:
+
+    from neo4j_support import managed_driver
+    driver = managed_driver()  # pytest.fail(...) if the managed server is not running
+"""
+
+from __future__ import annotations
+
+import neo4j
+import pytest
+
+from entity_resolution.errors import GraphError
+from entity_resolution.graph.server import ServerConfig, managed_connection
+
+START_HINT = "start it with `python -m entity_resolution.cli_neo4j start` (later `er neo4j start`)"
+
+
+def managed_auth() -> tuple[str, str, str]:
+    """(uri, user, password) of the running managed server; fails the calling test if there is none."""
+    try:
+        conn = managed_connection(ServerConfig.from_env())
+    except GraphError as exc:
+        pytest.fail(f"managed Neo4j: {exc}", pytrace=False)
+    if conn is None:
+        pytest.fail(f"the managed Neo4j server is not running; {START_HINT}", pytrace=False)
+    return conn
+
+
+def managed_driver() -> neo4j.Driver:
+    """A connected driver to the managed server (caller closes it); fails the test if unreachable."""
+    uri, user, password = managed_auth()
+    driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=10.0)
+    try:
+        driver.verify_connectivity()
+    except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, OSError) as exc:
+        driver.close()
+        pytest.fail(f"the managed Neo4j at {uri} did not answer: {exc}; {START_HINT}", pytrace=False)
+    return driver
