@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
+from .cli_neo4j import neo4j_app
 from .errors import EntityResolutionError, InputError
 from .ingest import Inputs
 from .settings import Settings
@@ -110,7 +111,8 @@ def _summary(title: str, counts: dict[str, Any], seconds: dict[str, float]) -> N
         table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
     for k, v in seconds.items():
         table.add_row(f"time: {k}", f"{v:.1f} s")
-    table.add_row("time: total", f"{sum(seconds.values()):.1f} s")
+    if seconds:
+        table.add_row("time: total", f"{sum(seconds.values()):.1f} s")
     out_console.print(table)
 
 
@@ -128,6 +130,64 @@ MatchOpt = Annotated[float | None, typer.Option("--match-threshold",
 ClusterOpt = Annotated[float | None, typer.Option("--cluster-threshold",
                                                   help="Probability at which links join accounts into "
                                                        "one entity.")]
+
+
+Neo4jUriOpt = Annotated[str | None, typer.Option("--neo4j-uri", envvar="ER_NEO4J_URI",
+                                                help="Bolt URI of your own Neo4j; password from NEO4J_PASSWORD "
+                                                     "or a prompt. Default: the managed server.")]
+Neo4jUserOpt = Annotated[str | None, typer.Option("--neo4j-user", help="Neo4j user (default neo4j).")]
+Neo4jDbOpt = Annotated[str | None, typer.Option("--neo4j-database", help="Neo4j database (default neo4j).")]
+
+
+def _graph_settings(settings: Settings, uri: str | None, user: str | None, database: str | None) -> Settings:
+    settings = settings.with_overrides(neo4j_uri=uri, neo4j_user=user, neo4j_database=database)
+    if settings.neo4j_uri and settings.neo4j_password is None:
+        # Never a flag: a password on the command line ends up in shell history and `ps`.
+        password = typer.prompt(f"Password for {settings.neo4j_user}@{settings.neo4j_uri}", hide_input=True)
+        settings = settings.with_overrides(neo4j_password=password)
+    return settings
+
+
+@contextmanager
+def _load_progress() -> Iterator[Any]:
+    if _State.quiet:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(f"load {step}", total=max(total, 1))
+            bar.update(tasks[step], completed=done if total else 1)
+
+        yield update
+
+
+def _show_load(result: Any) -> None:
+    counts = {f"loaded {k}": v for k, v in result.rows.items()}
+    counts.update(retired_links=result.retired_links, removed_entities=result.removed_entities)
+    if result.resumed_steps:
+        counts.update({f"resumed {k} at row": v for k, v in result.resumed_steps.items()})
+    _summary(f"{result.run_id} loaded into Neo4j", counts, {})
+
+
+@app.command("load")
+def load_cmd(
+    from_dir: Annotated[Path, typer.Option("--from", help="A run folder written by `er run`.")],
+    neo4j_uri: Neo4jUriOpt = None,
+    neo4j_user: Neo4jUserOpt = None,
+    neo4j_database: Neo4jDbOpt = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per transaction.")] = None,
+) -> None:
+    """Load a run folder into Neo4j (idempotent; re-run to resume an interrupted load)."""
+    from . import pipeline
+
+    settings = _graph_settings(_settings(batch_size=batch_size), neo4j_uri, neo4j_user, neo4j_database)
+    with _errors(), _load_progress() as progress:
+        result = pipeline.load(from_dir, settings, progress=progress)
+    _show_load(result)
 
 
 @app.command()
@@ -157,16 +217,27 @@ def run(
                                                   "keep its ids when they only grew.")] = None,
     match_threshold: MatchOpt = None,
     cluster_threshold: ClusterOpt = None,
+    neo4j_uri: Neo4jUriOpt = None,
+    neo4j_user: Neo4jUserOpt = None,
+    neo4j_database: Neo4jDbOpt = None,
+    neo4j: Annotated[bool, typer.Option("--neo4j", help="Also load the run into the managed Neo4j "
+                                        "(implied by --neo4j-uri).")] = False,
 ) -> None:
     """Resolve accounts, devices and payments into entities; write entities, links and a manifest."""
     from . import pipeline
 
     settings = _settings(model_path=model, match_threshold=match_threshold,
                          cluster_threshold=cluster_threshold)
+    if neo4j or neo4j_uri:
+        settings = _graph_settings(settings, neo4j_uri, neo4j_user, neo4j_database)
     with _errors(), _progress() as progress:
         result = pipeline.run(Inputs(accounts, devices, payments, labels), out, settings, as_of=as_of,
                               train_first=train, previous=previous, progress=progress)
     _summary(f"{result.run_id} → {out}", result.counts, result.phase_seconds)
+    if neo4j or neo4j_uri:
+        with _errors(), _load_progress() as load_progress:
+            loaded = pipeline.load(out, settings, progress=load_progress)
+        _show_load(loaded)
 
 
 @app.command("train")
@@ -195,23 +266,27 @@ def demo(
     size: Annotated[int, typer.Option("--size", help="Number of accounts to generate.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Generator seed.")] = 7,
     train: Annotated[bool, typer.Option("--train", help="Train a model on the demo data first.")] = False,
+    neo4j: Annotated[bool, typer.Option("--neo4j", help="Also load the demo run into Neo4j "
+                                        "(the managed server unless --neo4j-uri).")] = False,
+    neo4j_uri: Neo4jUriOpt = None,
 ) -> None:
     """Generate the synthetic demo data set and run the whole pipeline on it."""
+    from . import pipeline
     from .demo.run import run_demo
 
     settings = _settings()
     with _errors(), _progress() as progress:
-        result, scores = run_demo(out, settings, size=size, seed=seed, train=train,
-                                           progress=progress)
+        result, scores = run_demo(out, settings, size=size, seed=seed, train=train, progress=progress)
     _summary(f"demo → {out / 'run'}", {**result.counts, **scores}, result.phase_seconds)
+    if neo4j or neo4j_uri:
+        settings = _graph_settings(settings, neo4j_uri, None, None)
+        with _errors(), _load_progress() as load_progress:
+            loaded = pipeline.load(out / "run", settings, progress=load_progress)
+        _show_load(loaded)
 
 
-def _mount_neo4j() -> None:
-    try:
-        from .cli_neo4j import neo4j_app
-    except ImportError:  # the graph extra is optional while it is being built
-        return
-    app.add_typer(neo4j_app, name="neo4j", help="Install, start, stop and check a local Neo4j server.")
+app.add_typer(neo4j_app, name="neo4j", help="Install, start, stop and check a local Neo4j server.")
 
 
-_mount_neo4j()
+if __name__ == "__main__":
+    app()

@@ -31,7 +31,7 @@ HomeOption = Annotated[
     Path | None,
     typer.Option(
         "--home",
-        help="Server home folder [env ER_NEO4J_HOME; default ~/.cache/entity-resolution/neo4j/<version>].",
+        help="Server home folder (env ER_NEO4J_HOME; default ~/.cache/entity-resolution/neo4j/<version>).",
         show_default=False,
     ),
 ]
@@ -77,7 +77,7 @@ def install(
     home: HomeOption = None,
     force: Annotated[bool, typer.Option("--force", help="Resolve again even if the home is complete.")] = False,
     gds: Annotated[
-        bool | None, typer.Option("--gds/--no-gds", help="Include Graph Data Science [env ER_NEO4J_GDS].")
+        bool | None, typer.Option("--gds/--no-gds", help="Include Graph Data Science (env ER_NEO4J_GDS).")
     ] = None,
     debug: DebugOption = False,
 ) -> None:
@@ -96,15 +96,15 @@ def install(
 def start(
     home: HomeOption = None,
     bolt_port: Annotated[
-        int | None, typer.Option(help="Bolt port on 127.0.0.1 [env ER_NEO4J_BOLT_PORT; default 7687].")
+        int | None, typer.Option(help="Bolt port on 127.0.0.1 (env ER_NEO4J_BOLT_PORT; default 7687).")
     ] = None,
     http_port: Annotated[
         int | None,
-        typer.Option(help="HTTP port on 127.0.0.1, serving /browser/ [env ER_NEO4J_HTTP_PORT; default 7474]."),
+        typer.Option(help="HTTP port on 127.0.0.1, serving /browser/ (env ER_NEO4J_HTTP_PORT; default 7474)."),
     ] = None,
-    heap: Annotated[str | None, typer.Option(help="JVM heap, e.g. 1g [env ER_NEO4J_HEAP; default 1g].")] = None,
+    heap: Annotated[str | None, typer.Option(help="JVM heap, e.g. 1g (env ER_NEO4J_HEAP; default 1g).")] = None,
     pagecache: Annotated[
-        str | None, typer.Option(help="Page cache, e.g. 512m [env ER_NEO4J_PAGECACHE; default 512m].")
+        str | None, typer.Option(help="Page cache, e.g. 512m (env ER_NEO4J_PAGECACHE; default 512m).")
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt to answer.")] = 180.0,
     debug: DebugOption = False,

@@ -252,3 +252,16 @@ def _drop_scratch(con: Any) -> None:
 
 def result_dict(result: RunResult) -> dict[str, Any]:
     return asdict(result)
+
+
+def load(run_dir: Path, settings: Settings, *, progress: Any = None) -> Any:
+    """Load a run folder into Neo4j (the configured server, else the managed one)."""
+    from .graph.connection import connect
+    from .graph.loader import load_run
+
+    driver = connect(settings)
+    try:
+        return load_run(driver, run_dir, database=settings.neo4j_database, batch_size=settings.batch_size,
+                        match_threshold=settings.match_threshold, progress=progress)
+    finally:
+        driver.close()

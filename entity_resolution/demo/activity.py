@@ -55,9 +55,7 @@ class Assets:
 class Events:
     """Device and payment rows under construction (lists of array chunks)."""
 
-    dev: dict[str, list[np.ndarray]] = field(
-        default_factory=lambda: {k: [] for k in ("acc", "device", "ip", "delay")}
-    )
+    dev: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in ("acc", "device", "ip", "delay")})
     pay: dict[str, list[np.ndarray]] = field(
         default_factory=lambda: {k: [] for k in ("acc", "card", "holder", "delay", "disputed")}
     )
@@ -68,10 +66,16 @@ class Events:
         for key, value in cols:
             self.dev[key].append(np.asarray(value))
 
-    def payment_rows(self, acc: np.ndarray, card: np.ndarray, holder: np.ndarray, mean_days: float,
-                     disputed: np.ndarray) -> None:
-        cols = (("acc", acc), ("card", card), ("holder", holder), ("delay", np.full(len(acc), mean_days)),
-                ("disputed", disputed))
+    def payment_rows(
+        self, acc: np.ndarray, card: np.ndarray, holder: np.ndarray, mean_days: float, disputed: np.ndarray
+    ) -> None:
+        cols = (
+            ("acc", acc),
+            ("card", card),
+            ("holder", holder),
+            ("delay", np.full(len(acc), mean_days)),
+            ("disputed", disputed),
+        )
         for key, value in cols:
             self.pay[key].append(np.asarray(value))
 
@@ -185,7 +189,7 @@ def _overlays(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Even
     seen = {"hub_device": 0, "test_card": 0}
     base_ip = ev.dev["ip"][0]
     base_device = ev.dev["device"][0]
-    created, person = layout.created, layout.person
+    person = layout.person
 
     def own_device(accs: np.ndarray) -> np.ndarray:
         return pools.dev_start[accs] + rng.integers(0, 1 << 30, len(accs)) % pools.dev_count[accs]
@@ -193,6 +197,8 @@ def _overlays(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Even
     # Households: a family tablet on the home IP, sometimes one card used by two of them.
     hh_acc = np.flatnonzero(layout.household >= 0)
     if len(hh_acc):
+        # Members in household order, the head (lowest person number) first.
+        hh_acc = hh_acc[np.lexsort((person[hh_acc], layout.household[hh_acc]))]
         hh = layout.household[hh_acc]
         n_hh = int(hh.max()) + 1
         tablet = assets.devices(np.full(n_hh, TABLET))
@@ -247,12 +253,30 @@ def _overlays(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Even
 
 RING_SHAPES = {
     # kind: (devices, cards, ips as functions of ring size), weak-member share, payment rows, disputed rate
-    "device_farm": (lambda k, r: int(np.clip(k // 5 + r.integers(1, 3), 2, 8)), lambda k, r: int(r.integers(1, 4)),
-                    lambda k, r: int(r.integers(1, 4)), 0.3, (1, 3), 0.15),
-    "burst": (lambda k, r: int(np.clip(k // 8, 3, 60)), lambda k, r: int(np.clip(k // 25, 1, 20)),
-              lambda k, r: int(np.clip(k // 30, 1, 20)), 0.3, (1, 3), 0.2),
-    "card_testing": (lambda k, r: int(r.random() < 0.3), lambda k, r: int(r.integers(2, 5)),
-                     lambda k, r: int(r.integers(0, 2)), 0.4, (2, 5), 0.6),
+    "device_farm": (
+        lambda k, r: int(np.clip(k // 5 + r.integers(1, 3), 2, 8)),
+        lambda k, r: int(r.integers(1, 4)),
+        lambda k, r: int(r.integers(1, 4)),
+        0.3,
+        (1, 3),
+        0.15,
+    ),
+    "burst": (
+        lambda k, r: int(np.clip(k // 8, 3, 60)),
+        lambda k, r: int(np.clip(k // 25, 1, 20)),
+        lambda k, r: int(np.clip(k // 30, 1, 20)),
+        0.3,
+        (1, 3),
+        0.2,
+    ),
+    "card_testing": (
+        lambda k, r: int(r.random() < 0.3),
+        lambda k, r: int(r.integers(2, 5)),
+        lambda k, r: int(r.integers(0, 2)),
+        0.4,
+        (2, 5),
+        0.6,
+    ),
 }
 
 
@@ -279,10 +303,8 @@ def touch_matrix(rng: np.random.Generator, k: int, kinds: np.ndarray, weak: floa
     return touch
 
 
-def _rings(
-    rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, hub_ips: list[int]
-) -> dict[int, str]:
-    created, person = layout.created, layout.person
+def _rings(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, hub_ips: list[int]) -> dict[int, str]:
+    person = layout.person
     next_victim = 0
     links: dict[int, str] = {}
     shared_devices: dict[int, np.ndarray] = {}
@@ -346,8 +368,9 @@ def _rings(
     return links
 
 
-def _device_events(ev: Events, assets: Assets, acc: np.ndarray, device: np.ndarray, ip: np.ndarray,
-                   mean_days: float) -> None:
+def _device_events(
+    ev: Events, assets: Assets, acc: np.ndarray, device: np.ndarray, ip: np.ndarray, mean_days: float
+) -> None:
     """Device rows; where ip is -1 a fresh residential/mobile IP is used."""
     ip = np.asarray(ip).copy()
     need = ip < 0
@@ -355,9 +378,7 @@ def _device_events(ev: Events, assets: Assets, acc: np.ndarray, device: np.ndarr
     ev.device_rows(acc, device, ip, mean_days)
 
 
-def _finish(
-    rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, links: dict[int, str]
-) -> Activity:
+def _finish(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, links: dict[int, str]) -> Activity:
     dev = {k: np.concatenate(v) for k, v in ev.dev.items()}
     pay = {k: np.concatenate(v) for k, v in ev.pay.items()}
     dev["t"] = after(rng, layout.created[dev["acc"]], dev["delay"])
@@ -372,7 +393,16 @@ def _finish(
     dev["t"][signup_rows] = layout.created + rng.integers(2_000, 600_000, layout.n)
     signup_ip = dev["ip"][signup_rows]
     return Activity(
-        assets=assets, dev_acc=dev["acc"], dev_device=dev["device"], dev_ip=dev["ip"], dev_t=dev["t"],
-        pay_acc=pay["acc"], pay_card=pay["card"], pay_holder=pay["holder"], pay_t=pay["t"],
-        pay_disputed=pay["disputed"].astype(bool), signup_ip=signup_ip, ring_links=links,
+        assets=assets,
+        dev_acc=dev["acc"],
+        dev_device=dev["device"],
+        dev_ip=dev["ip"],
+        dev_t=dev["t"],
+        pay_acc=pay["acc"],
+        pay_card=pay["card"],
+        pay_holder=pay["holder"],
+        pay_t=pay["t"],
+        pay_disputed=pay["disputed"].astype(bool),
+        signup_ip=signup_ip,
+        ring_links=links,
     )

@@ -7,14 +7,16 @@ array of the same length. No per-row Python.
 from __future__ import annotations
 
 import binascii
+import math
 import re
 from collections.abc import Callable, Sequence
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-Parts = pa.Array | pa.ChunkedArray | str
+Parts: TypeAlias = pa.Array | pa.ChunkedArray | str
 
 _FIELD = re.compile(r"\{(\d+):(\d+)\}")
 
@@ -207,27 +209,26 @@ def ipv6(rng: np.random.Generator, n: int) -> pa.Array:
     return join(prov, ":", groups[0], ":", groups[1], "::", where(np.asarray(pc.equal(groups[2], "0")), "1", groups[2]))
 
 
-def unique_ints(rng: np.random.Generator, n: int, high: int, draw: Callable[[int], np.ndarray] | None = None) -> np.ndarray:
-    """n distinct random integers in [0, high) (or from draw(k)), in random order."""
-    sample = draw or (lambda k: rng.integers(0, high, k, dtype=np.int64))
-    out = np.empty(0, dtype=np.int64)
-    while len(out) < n:
-        merged = np.concatenate([out, sample(int((n - len(out)) * 1.05) + 16).astype(np.int64)])
-        _, first = np.unique(merged, return_index=True)
-        out = merged[np.sort(first)]
-    return out[:n]
+def unique_ints(rng: np.random.Generator, n: int, high: int) -> np.ndarray:
+    """n distinct random-looking integers in [0, high), without sorting: a random affine bijection
+    x -> (a*x + b) mod high applied to a shuffled range."""
+    if n > high:
+        raise ValueError(f"cannot draw {n} distinct values below {high}")
+    while True:
+        a = int(rng.integers(high // 3, high - 1))
+        if math.gcd(a, high) == 1:
+            break
+    b = int(rng.integers(0, high))
+    x = rng.permutation(n).astype(np.int64 if n * high < 1 << 62 else object)  # no int64 overflow
+    return np.asarray((x * a + b) % high, dtype=np.int64)
 
 
 def public_ipv4(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n distinct random public IPv4 addresses (no private, loopback, CGNAT, test or multicast)."""
+    """n distinct random public IPv4 addresses (no private, loopback, CGNAT, test or multicast ranges)."""
     banned = {0, 10, 100, 127, 169, 172, 192, 198, 203}
     firsts = np.array([o for o in range(1, 224) if o not in banned], dtype=np.int64)
-
-    def draw(k: int) -> np.ndarray:
-        return (firsts[rng.integers(0, len(firsts), k)] << 24) | rng.integers(1, 255, k)  \
-            | (rng.integers(0, 1 << 16, k) << 8)
-
-    return unique_ints(rng, n, 1 << 32, draw).astype(np.uint32)
+    slot = unique_ints(rng, n, len(firsts) << 24)
+    return ((firsts[slot >> 24] << 24) | (slot & 0xFFFFFF)).astype(np.uint32)
 
 
 def timestamps(rng: np.random.Generator, ms: np.ndarray) -> pa.Array:
@@ -242,14 +243,14 @@ def timestamps(rng: np.random.Generator, ms: np.ndarray) -> pa.Array:
     shift = np.where((style == 2) | (style == 3), 3_600_000, 0)
     ts = pa.array(np.asarray(ms, dtype=np.int64) + shift).cast(pa.timestamp("ms"))
     text = pc.cast(ts, pa.string())  # 'YYYY-MM-DD HH:MM:SS.fff'
-    date = pc.utf8_slice_codeunits(text, 0, 10)
-    clock = pc.utf8_slice_codeunits(text, 11, 19)
-    frac = where((style == 1) | (style == 3) | (style == 6), pc.utf8_slice_codeunits(text, 19, 23), "")
+    with_t = pc.replace_substring(text, " ", "T", max_replacements=1)
+    body = np.select([style == 5, (style == 1) | (style == 3) | (style == 6)], [2, 1], 0)
     suffix = take(["Z", "Z", "+01:00", "+01:00", "+00:00", "", ""], style)
-    return join(date, where(style == 5, " ", "T"), clock, frac, suffix)
+    return join(
+        choose(body, pc.utf8_slice_codeunits(with_t, 0, 19), with_t, pc.utf8_slice_codeunits(text, 0, 19)), suffix
+    )
 
 
 def dates(days: np.ndarray) -> pa.Array:
     """Days since 1970-01-01 as 'YYYY-MM-DD'."""
     return _flat(pc.cast(pa.array(np.asarray(days, dtype=np.int32)).cast(pa.date32()), pa.string()))
-

@@ -28,8 +28,14 @@ from entity_resolution.demo.layout import SCENARIOS, Layout, plan
 from entity_resolution.demo.people import People, make_people
 
 FORMATS = ("csv", "parquet", "jsonl")
-BENIGN_LINKS = {"hub_ip": "ip", "hub_device": "device", "test_card": "card", "campus_ip": "ip",
-                "internet_cafe": "device|ip", "family_card": "card"}
+BENIGN_LINKS = {
+    "hub_ip": "ip",
+    "hub_device": "device",
+    "test_card": "card",
+    "campus_ip": "ip",
+    "internet_cafe": "device|ip",
+    "family_card": "card",
+}
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,14 @@ def generate(out_dir: Path, n_accounts: int = 10_000, seed: int = 7, fmt: str = 
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = GeneratedPaths(
-        accounts=out_dir / f"accounts.{fmt}", devices=out_dir / f"devices.{fmt}",
-        payments=out_dir / f"payments.{fmt}", labels=out_dir / f"labels.{fmt}",
-        truth=out_dir / "truth.parquet", truth_csv=out_dir / "truth.csv",
-        truth_rings=out_dir / "truth_rings.parquet", truth_rings_csv=out_dir / "truth_rings.csv",
+        accounts=out_dir / f"accounts.{fmt}",
+        devices=out_dir / f"devices.{fmt}",
+        payments=out_dir / f"payments.{fmt}",
+        labels=out_dir / f"labels.{fmt}",
+        truth=out_dir / "truth.parquet",
+        truth_csv=out_dir / "truth.csv",
+        truth_rings=out_dir / "truth_rings.parquet",
+        truth_rings_csv=out_dir / "truth_rings.csv",
     )
     for name in ("accounts", "devices", "payments", "labels"):
         write_table(tables[name], getattr(paths, name), fmt)
@@ -72,58 +82,81 @@ def generate(out_dir: Path, n_accounts: int = 10_000, seed: int = 7, fmt: str = 
 
 
 def build_tables(
-    rng: np.random.Generator, layout: Layout, people: People, identity: AccountIdentity, activity: Activity,
+    rng: np.random.Generator,
+    layout: Layout,
+    people: People,
+    identity: AccountIdentity,
+    activity: Activity,
     labels: Labels,
 ) -> dict[str, pa.Table]:
     n = layout.n
     account_id = fm.join("acct_", fm.digits(fm.unique_ints(rng, n, 10**9), 9))
     ip = rd.ip_strings(rng, activity.assets)
 
-    accounts = pa.table({  # the layout numbers accounts in sign-up order
-        "account_id": account_id, "created_at": fm.timestamps(rng, layout.created),
-        "email": identity.email, "full_name": identity.full_name, "phone": identity.phone,
-        "date_of_birth": identity.date_of_birth, "postcode": identity.postcode, "country": identity.country,
-        "signup_ip": ip.take(pa.array(activity.signup_ip)),
-    })
+    accounts = pa.table(
+        {  # the layout numbers accounts in sign-up order
+            "account_id": account_id,
+            "created_at": fm.timestamps(rng, layout.created),
+            "email": identity.email,
+            "full_name": identity.full_name,
+            "phone": identity.phone,
+            "date_of_birth": identity.date_of_birth,
+            "postcode": identity.postcode,
+            "country": identity.country,
+            "signup_ip": ip.take(pa.array(activity.signup_ip)),
+        }
+    )
 
     dev_ids, family = rd.device_ids(rng, activity.assets)
     d_order = np.argsort(activity.dev_t, kind="stable")
     dev_key = activity.dev_device[d_order]
-    devices = pa.table({
-        "account_id": account_id.take(pa.array(activity.dev_acc[d_order])),
-        "observed_at": fm.timestamps(rng, activity.dev_t[d_order]),
-        "device_id": dev_ids.take(pa.array(dev_key)),
-        "ip": ip.take(pa.array(activity.dev_ip[d_order])),
-        "user_agent": rd.user_agents(rng, family, dev_key),
-    })
+    devices = pa.table(
+        {
+            "account_id": account_id.take(pa.array(activity.dev_acc[d_order])),
+            "observed_at": fm.timestamps(rng, activity.dev_t[d_order]),
+            "device_id": dev_ids.take(pa.array(dev_key)),
+            "ip": ip.take(pa.array(activity.dev_ip[d_order])),
+            "user_agent": rd.user_agents(rng, family, dev_key),
+        }
+    )
 
     p_order = np.argsort(activity.pay_t, kind="stable")
     card = activity.pay_card[p_order]
     holder = activity.pay_holder[p_order]
     fingerprint, card_bin, last4 = rd.card_columns(rng, activity.assets, people)
     billing_postcode, billing_country = rd.billing_address(rng, people, holder)
-    payments = pa.table({
-        "account_id": account_id.take(pa.array(activity.pay_acc[p_order])),
-        "observed_at": fm.timestamps(rng, activity.pay_t[p_order]),
-        "card_fingerprint": fingerprint.take(pa.array(card)),
-        "card_bin": card_bin.take(pa.array(card)),
-        "card_last4": last4.take(pa.array(card)),
-        "cardholder_name": rd.cardholder_names(rng, people, holder),
-        "billing_postcode": billing_postcode,
-        "billing_country": billing_country,
-        "disputed": pa.array(activity.pay_disputed[p_order]),
-    })
+    payments = pa.table(
+        {
+            "account_id": account_id.take(pa.array(activity.pay_acc[p_order])),
+            "observed_at": fm.timestamps(rng, activity.pay_t[p_order]),
+            "card_fingerprint": fingerprint.take(pa.array(card)),
+            "card_bin": card_bin.take(pa.array(card)),
+            "card_last4": last4.take(pa.array(card)),
+            "cardholder_name": rd.cardholder_names(rng, people, holder),
+            "billing_postcode": billing_postcode,
+            "billing_country": billing_country,
+            "disputed": pa.array(activity.pay_disputed[p_order]),
+        }
+    )
 
     l_order = np.argsort(labels.decided, kind="stable")
-    label_table = pa.table({
-        "account_id": account_id.take(pa.array(labels.account[l_order])),
-        "label": fm.where(labels.abusive[l_order], "abusive", "benign"),
-        "decided_at": fm.timestamps(rng, labels.decided[l_order]),
-        "origin": fm.take(ORIGINS, labels.origin[l_order]),
-    })
+    label_table = pa.table(
+        {
+            "account_id": account_id.take(pa.array(labels.account[l_order])),
+            "label": fm.where(labels.abusive[l_order], "abusive", "benign"),
+            "decided_at": fm.timestamps(rng, labels.decided[l_order]),
+            "origin": fm.take(ORIGINS, labels.origin[l_order]),
+        }
+    )
     truth = _truth(rng, layout, account_id)
-    return {"accounts": accounts, "devices": devices, "payments": payments, "labels": label_table,
-            "truth": truth, "truth_rings": _truth_rings(layout, activity, account_id)}
+    return {
+        "accounts": accounts,
+        "devices": devices,
+        "payments": payments,
+        "labels": label_table,
+        "truth": truth,
+        "truth_rings": _truth_rings(layout, activity, account_id),
+    }
 
 
 def _truth(rng: np.random.Generator, layout: Layout, account_id: pa.Array) -> pa.Table:
@@ -134,16 +167,18 @@ def _truth(rng: np.random.Generator, layout: Layout, account_id: pa.Array) -> pa
     def label(values: np.ndarray, names: list[str]) -> pa.Array:
         return fm.null_where(values < 0, fm.take(names or [""], np.maximum(values, 0)))
 
-    return pa.table({
-        "account_id": account_id,
-        "person_id": fm.join("person_", fm.digits(person_numbers[layout.person], 7)),
-        "is_abusive": pa.array(layout.abusive),
-        "scenario": fm.take(SCENARIOS, layout.scenario),
-        "ring_id": label(layout.ring, rings),
-        "household_id": fm.null_where(layout.household < 0, fm.join("hh_", fm.digits(layout.household + 1, 5))),
-        "is_bridge": pa.array(layout.bridge),
-        "group_id": label(layout.group, groups),
-    })
+    return pa.table(
+        {
+            "account_id": account_id,
+            "person_id": fm.join("person_", fm.digits(person_numbers[layout.person], 7)),
+            "is_abusive": pa.array(layout.abusive),
+            "scenario": fm.take(SCENARIOS, layout.scenario),
+            "ring_id": label(layout.ring, rings),
+            "household_id": fm.null_where(layout.household < 0, fm.join("hh_", fm.digits(layout.household + 1, 5))),
+            "is_bridge": pa.array(layout.bridge),
+            "group_id": label(layout.group, groups),
+        }
+    )
 
 
 def _truth_rings(layout: Layout, activity: Activity, account_id: pa.Array) -> pa.Table:
@@ -155,12 +190,17 @@ def _truth_rings(layout: Layout, activity: Activity, account_id: pa.Array) -> pa
     for g in layout.groups:
         rows.append((g.group_id, g.kind, False, len(g.members), BENIGN_LINKS[g.kind], None, None))
     cols = list(zip(*rows, strict=True))
-    return pa.table({
-        "ring_id": pa.array(cols[0], pa.string()), "kind": pa.array(cols[1], pa.string()),
-        "is_abusive": pa.array(cols[2], pa.bool_()), "member_count": pa.array(cols[3], pa.int64()),
-        "joined_via": pa.array(cols[4], pa.string()), "bridged_to": pa.array(cols[5], pa.string()),
-        "coordinator_account_id": pa.array(cols[6], pa.string()),
-    })
+    return pa.table(
+        {
+            "ring_id": pa.array(cols[0], pa.string()),
+            "kind": pa.array(cols[1], pa.string()),
+            "is_abusive": pa.array(cols[2], pa.bool_()),
+            "member_count": pa.array(cols[3], pa.int64()),
+            "joined_via": pa.array(cols[4], pa.string()),
+            "bridged_to": pa.array(cols[5], pa.string()),
+            "coordinator_account_id": pa.array(cols[6], pa.string()),
+        }
+    )
 
 
 def write_table(table: pa.Table, path: Path, fmt: str) -> None:
@@ -187,4 +227,3 @@ def _write_jsonl(table: pa.Table, path: Path) -> None:
         con.register("jsonl_rows", table)
         target = str(path).replace("'", "''")
         con.execute(f"COPY jsonl_rows TO '{target}' (FORMAT json)")
-

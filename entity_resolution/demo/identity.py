@@ -10,6 +10,7 @@ Modes (one per account):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ class AccountIdentity:
     moved: np.ndarray  # bool: the account gives a new address (so a new home IP)
 
 
-def _by_mode(rng: np.random.Generator, mode: np.ndarray, weights: dict[int, list[float]]) -> np.ndarray:
+def _by_mode(rng: np.random.Generator, mode: np.ndarray, weights: Mapping[int, Sequence[float]]) -> np.ndarray:
     """Draw a variant code per account from the weights of its mode."""
     out = np.zeros(len(mode), dtype=np.int64)
     for m, w in weights.items():
@@ -45,7 +46,9 @@ def _by_mode(rng: np.random.Generator, mode: np.ndarray, weights: dict[int, list
     return out
 
 
-def render_identity(rng: np.random.Generator, people: pp.People, person: np.ndarray, mode: np.ndarray) -> AccountIdentity:
+def render_identity(
+    rng: np.random.Generator, people: pp.People, person: np.ndarray, mode: np.ndarray
+) -> AccountIdentity:
     first, last = people.first[person], people.last[person]
     name = full_names(rng, first, last, mode)
     email = emails(rng, people, person, mode)
@@ -59,7 +62,7 @@ def render_identity(rng: np.random.Generator, people: pp.People, person: np.ndar
 
 # -- names -------------------------------------------------------------------------------------------
 
-NAME_WEIGHTS = {
+NAME_WEIGHTS: dict[int, list[float]] = {
     # canonical, lower, UPPER, no accents, double space, "Last, First", "Last First", nickname,
     # typo in first, typo in last, initial
     FIRST: [86, 2, 2, 5, 1, 1.5, 0.5, 1.5, 0.5, 0.5, 0],
@@ -109,9 +112,9 @@ def typo(rng: np.random.Generator, values: pa.Array) -> pa.Array:
     nxt, tail = np.strings.slice(s, i + 1, i + 2), np.strings.slice(s, i + 2, None)
     vowel = np.asarray(list("aeiou"), dtype=StringDType())[rng.integers(0, 5, n)]
     out = np.where(
-        op == 0, head + rest,
-        np.where(op == 1, head + here + here + rest,
-                 np.where(op == 2, head + nxt + here + tail, head + vowel + rest)),
+        op == 0,
+        head + rest,
+        np.where(op == 1, head + here + here + rest, np.where(op == 2, head + nxt + here + tail, head + vowel + rest)),
     )
     out = np.where(length > 3, out, s)
     return pa.array(out.astype(object), pa.string())
@@ -156,31 +159,46 @@ def emails(rng: np.random.Generator, people: pp.People, person: np.ndarray, mode
 
     local = fm.assemble(
         code,
-        [loc, plus, lambda r: toggle_dots(rng, loc(r)), loc, loc,
-         lambda r: fresh(r, [0, 0, 0, 0, 0, 0, 1, 0, 4, 2, 0]),
-         lambda r: fresh(r, [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3])],
+        [
+            loc,
+            plus,
+            lambda r: toggle_dots(rng, loc(r)),
+            loc,
+            loc,
+            lambda r: fresh(r, [0, 0, 0, 0, 0, 0, 1, 0, 4, 2, 0]),
+            lambda r: fresh(r, [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3]),
+        ],
     )
-    swapped = fm.where(
-        np.asarray(pc.equal(base_domain, "gmail.com")), "googlemail.com", "gmail.com"
-    )
+    swapped = fm.where(np.asarray(pc.equal(base_domain, "gmail.com")), "googlemail.com", "gmail.com")
     domain = fm.assemble(
         code,
-        [dom, dom, dom, lambda r: swapped.take(pa.array(r)), lambda r: other_provider(rng, dom(r), provider(r)),
-         provider, provider],
+        [
+            dom,
+            dom,
+            dom,
+            lambda r: swapped.take(pa.array(r)),
+            lambda r: other_provider(rng, dom(r), provider(r)),
+            provider,
+            provider,
+        ],
     )
     local, domain = pp.unique_mailboxes(rng, local, domain, person)
     # Display noise: capitalised, shouted or padded addresses (what a form lets through).
     noisy = (code == 0) & ((mode == REREG) | (rng.random(n) < 0.07))
     style = np.where(noisy, rng.integers(1, 5, n), 0)
     email = fm.join(local, "@", domain)
+
+    def part(col: pa.Array, r: np.ndarray) -> pa.Array:
+        return col.take(pa.array(r))
+
     return fm.assemble(
         style,
         [
-            lambda r: email.take(pa.array(r)),
-            lambda r: fm.join(pc.utf8_capitalize(local.take(pa.array(r))), "@", pc.utf8_capitalize(domain.take(pa.array(r)))),
-            lambda r: pc.utf8_upper(email.take(pa.array(r))),
-            lambda r: fm.join(" ", email.take(pa.array(r)), " "),
-            lambda r: fm.join(local.take(pa.array(r)), "@", pc.utf8_capitalize(domain.take(pa.array(r)))),
+            lambda r: part(email, r),
+            lambda r: fm.join(pc.utf8_capitalize(part(local, r)), "@", pc.utf8_capitalize(part(domain, r))),
+            lambda r: pc.utf8_upper(part(email, r)),
+            lambda r: fm.join(" ", part(email, r), " "),
+            lambda r: fm.join(part(local, r), "@", pc.utf8_capitalize(part(domain, r))),
         ],
     )
 
@@ -190,17 +208,18 @@ def toggle_dots(rng: np.random.Generator, local: pa.Array) -> pa.Array:
     has_dot = np.asarray(pc.match_substring(local, "."))
     cut = rng.integers(1, 4, len(local))
     code = np.where(has_dot, 0, cut)
-    return fm.assemble(
-        code,
-        [lambda r: pc.replace_substring(local.take(pa.array(r)), ".", "")]
-        + [
-            (lambda k: lambda r: fm.join(
-                pc.utf8_slice_codeunits(local.take(pa.array(r)), 0, k), ".",
-                pc.utf8_slice_codeunits(local.take(pa.array(r)), k),
-            ))(k)
-            for k in (1, 2, 3)
-        ],
-    )
+
+    def insert_dot(k: int) -> Callable[[np.ndarray], pa.Array]:
+        def build(r: np.ndarray) -> pa.Array:
+            text = local.take(pa.array(r))
+            return fm.join(pc.utf8_slice_codeunits(text, 0, k), ".", pc.utf8_slice_codeunits(text, k))
+
+        return build
+
+    def drop_dots(r: np.ndarray) -> pa.Array:
+        return pc.replace_substring(local.take(pa.array(r)), ".", "")
+
+    return fm.assemble(code, [drop_dots, insert_dot(1), insert_dot(2), insert_dot(3)])
 
 
 def other_provider(rng: np.random.Generator, current: pa.Array, drawn: pa.Array) -> pa.Array:
@@ -240,7 +259,8 @@ def phones(rng: np.random.Generator, people: pp.People, person: np.ndarray, mode
     combo = np.where(code == 1, -1, kind * width + template)
     builders = [
         (lambda t: lambda r: fm.render(t, nsn.take(pa.array(r))))(pp.PHONE_TEMPLATES[k][j])
-        if j < len(pp.PHONE_TEMPLATES[k]) else (lambda r: pa.nulls(len(r), pa.string()))
+        if j < len(pp.PHONE_TEMPLATES[k])
+        else (lambda r: pa.nulls(len(r), pa.string()))
         for k in range(len(pp.PHONE_TEMPLATES))
         for j in range(width)
     ]
@@ -276,9 +296,9 @@ def one_digit_typo(rng: np.random.Generator, dob: np.ndarray) -> np.ndarray:
     day2 = np.where(ok, day2, day)
     year2 = np.where(ok, year2, new_digit(year))
     start = (year2 - 1970) * 12 + (month2 - 1)
-    days_in_month = (start + 1).astype("datetime64[M]").astype("datetime64[D]") - start.astype(
-        "datetime64[M]"
-    ).astype("datetime64[D]")
+    days_in_month = (start + 1).astype("datetime64[M]").astype("datetime64[D]") - start.astype("datetime64[M]").astype(
+        "datetime64[D]"
+    )
     day2 = np.minimum(day2, days_in_month.astype(np.int64))
     return (start.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + day2 - 1).astype(np.int64)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from entity_resolution.demo import formats as fm
-from entity_resolution.demo.layout import DAY_MS, HOUR_MS, REFERENCE_MS, S, Layout
+from entity_resolution.demo.layout import DAY_MS, HOUR_MS, REFERENCE_MS, Layout, S
 
 ORIGINS: tuple[str, ...] = ("enforcement", "appeal_upheld", "appeal_overturned", "manual_review")
 ENFORCEMENT, APPEAL_UPHELD, APPEAL_OVERTURNED, MANUAL_REVIEW = range(4)
@@ -20,8 +20,14 @@ LABEL_SHARE = 0.05
 # Chance that an abusive account of each scenario carries a label.
 ABUSIVE_COVERAGE = {"ban_evasion": 0.25, "device_farm": 0.45, "card_testing": 0.5, "coordinator": 0.3, "burst": 0.1}
 # How much more often benign accounts of a scenario get reviewed than ordinary ones.
-BENIGN_ATTENTION = {"hub_ip_user": 3.0, "hub_device_user": 3.0, "test_card_user": 3.0, "lookalike_benign": 4.0,
-                    "household": 2.0, "reregistration": 2.0}
+BENIGN_ATTENTION = {
+    "hub_ip_user": 3.0,
+    "hub_device_user": 3.0,
+    "test_card_user": 3.0,
+    "lookalike_benign": 4.0,
+    "household": 2.0,
+    "reregistration": 2.0,
+}
 
 
 @dataclass(frozen=True)

@@ -82,9 +82,18 @@ class _Builder:
     n_accounts: int = 0
     n_people: int = 0
 
-    def people(self, k: int, *, kin_head: np.ndarray | None = None, same_last: bool | np.ndarray = False,
-               same_postcode: bool = False, common: np.ndarray | None = None, young: bool = False,
-               synthetic: bool = False, country: int | np.ndarray = -1) -> np.ndarray:
+    def people(
+        self,
+        k: int,
+        *,
+        kin_head: np.ndarray | None = None,
+        same_last: bool | np.ndarray = False,
+        same_postcode: bool = False,
+        common: np.ndarray | None = None,
+        young: bool = False,
+        synthetic: bool = False,
+        country: int | np.ndarray = -1,
+    ) -> np.ndarray:
         ids = np.arange(self.n_people, self.n_people + k)
         cols = {
             "kin_head": kin_head if kin_head is not None else np.full(k, -1),
@@ -100,18 +109,35 @@ class _Builder:
         self.n_people += k
         return ids
 
-    def add(self, person: np.ndarray, scenario: str, created: np.ndarray, *, rank: np.ndarray | None = None,
-            mode: int | np.ndarray = ident.FIRST, ring: int = -1, group: int = -1,
-            household: np.ndarray | None = None, bridge: bool = False, abusive: bool = False,
-            banned_at: np.ndarray | None = None, reuse_device: np.ndarray | None = None,
-            reuse_card: np.ndarray | None = None) -> np.ndarray:
+    def add(
+        self,
+        person: np.ndarray,
+        scenario: str,
+        created: np.ndarray,
+        *,
+        rank: np.ndarray | None = None,
+        mode: int | np.ndarray = ident.FIRST,
+        ring: int = -1,
+        group: int = -1,
+        household: np.ndarray | None = None,
+        bridge: bool = False,
+        abusive: bool = False,
+        banned_at: np.ndarray | None = None,
+        reuse_device: np.ndarray | None = None,
+        reuse_card: np.ndarray | None = None,
+    ) -> np.ndarray:
         k = len(person)
         cols = {
-            "person": person, "rank": rank if rank is not None else np.zeros(k, np.int64),
-            "mode": np.broadcast_to(mode, k), "scenario": np.full(k, S[scenario]), "created": created,
-            "ring": np.full(k, ring), "group": np.full(k, group),
+            "person": person,
+            "rank": rank if rank is not None else np.zeros(k, np.int64),
+            "mode": np.broadcast_to(mode, k),
+            "scenario": np.full(k, S[scenario]),
+            "created": created,
+            "ring": np.full(k, ring),
+            "group": np.full(k, group),
             "household": household if household is not None else np.full(k, -1),
-            "bridge": np.full(k, bridge), "abusive": np.full(k, abusive),
+            "bridge": np.full(k, bridge),
+            "abusive": np.full(k, abusive),
             "banned_at": banned_at if banned_at is not None else np.full(k, -1),
             "reuse_device": reuse_device if reuse_device is not None else np.zeros(k, bool),
             "reuse_card": reuse_card if reuse_card is not None else np.zeros(k, bool),
@@ -204,9 +230,14 @@ def plan(rng: np.random.Generator, n: int) -> Layout:
     acc = {k: b.column(k, b.accounts) for k in b.accounts}
     per = {k: b.column(k, b.persons) for k in b.persons}
     person_plan = PersonPlan(
-        n=b.n_people, kin_head=per["kin_head"], same_last=per["same_last"].astype(bool),
-        same_postcode=per["same_postcode"].astype(bool), common=per["common"], young=per["young"].astype(bool),
-        synthetic=per["synthetic"].astype(bool), country=per["country"],
+        n=b.n_people,
+        kin_head=per["kin_head"],
+        same_last=per["same_last"].astype(bool),
+        same_postcode=per["same_postcode"].astype(bool),
+        common=per["common"],
+        young=per["young"].astype(bool),
+        synthetic=per["synthetic"].astype(bool),
+        country=per["country"],
     )
     # Number accounts in sign-up order, so every file can list them in that order without reshuffling.
     order = np.argsort(acc["created"], kind="stable")
@@ -218,11 +249,24 @@ def plan(rng: np.random.Generator, n: int) -> Layout:
         if g.coordinator >= 0:
             g.coordinator = int(position[g.coordinator])
     return Layout(
-        n=n, person=acc["person"], rank=acc["rank"], mode=acc["mode"], scenario=acc["scenario"],
-        created=acc["created"], ring=acc["ring"], group=acc["group"], household=acc["household"],
-        bridge=acc["bridge"].astype(bool), abusive=acc["abusive"].astype(bool), banned_at=acc["banned_at"],
-        reuse_device=acc["reuse_device"].astype(bool), reuse_card=acc["reuse_card"].astype(bool),
-        rings=rings, groups=groups, people=person_plan, victims=victims,
+        n=n,
+        person=acc["person"],
+        rank=acc["rank"],
+        mode=acc["mode"],
+        scenario=acc["scenario"],
+        created=acc["created"],
+        ring=acc["ring"],
+        group=acc["group"],
+        household=acc["household"],
+        bridge=acc["bridge"].astype(bool),
+        abusive=acc["abusive"].astype(bool),
+        banned_at=acc["banned_at"],
+        reuse_device=acc["reuse_device"].astype(bool),
+        reuse_card=acc["reuse_card"].astype(bool),
+        rings=rings,
+        groups=groups,
+        people=person_plan,
+        victims=victims,
     )
 
 
@@ -231,8 +275,16 @@ def _draw_country(rng: np.random.Generator) -> int:
     return int(rng.choice(len(w), p=w / w.sum()))
 
 
-def _multi_account(rng: np.random.Generator, b: _Builder, n_people: int, counts: list[int], probs: list[float],
-                   scenario: str, abusive: bool, common: np.ndarray | None = None) -> None:
+def _multi_account(
+    rng: np.random.Generator,
+    b: _Builder,
+    n_people: int,
+    counts: list[int],
+    probs: list[float],
+    scenario: str,
+    abusive: bool,
+    common: np.ndarray | None = None,
+) -> None:
     """People with several accounts: created over time, later ones are variants of the first."""
     persons = b.people(n_people, common=common)
     k = rng.choice(counts, size=n_people, p=probs)
@@ -260,8 +312,17 @@ def _multi_account(rng: np.random.Generator, b: _Builder, n_people: int, counts:
     t = np.where(later, t, np.repeat(first, k)).astype(np.int64)
     order = np.lexsort((t, person))
     t = t[order]
-    b.add(person, scenario, t, rank=rank, mode=mode, abusive=abusive, banned_at=banned_at,
-          reuse_device=reuse_device, reuse_card=reuse_card)
+    b.add(
+        person,
+        scenario,
+        t,
+        rank=rank,
+        mode=mode,
+        abusive=abusive,
+        banned_at=banned_at,
+        reuse_device=reuse_device,
+        reuse_card=reuse_card,
+    )
 
 
 def _ban_evaders(rng: np.random.Generator, b: _Builder, n_people: int) -> None:
@@ -280,7 +341,10 @@ def _households(rng: np.random.Generator, b: _Builder, target_people: int) -> No
     head = np.repeat(first, sizes)
     is_head = np.arange(b.n_people, b.n_people + total) == head
     persons = b.people(
-        total, kin_head=np.where(is_head, -1, head), same_last=rng.random(total) < 0.85, same_postcode=True,
+        total,
+        kin_head=np.where(is_head, -1, head),
+        same_last=rng.random(total) < 0.85,
+        same_postcode=True,
     )
     household = np.repeat(np.arange(len(sizes)), sizes)
     b.add(persons, "household", uniform_ms(rng, total, START_MS, LATEST_SIGNUP_MS), household=household)
@@ -294,8 +358,11 @@ def _sizes_from(rng: np.random.Generator, target: int, values: list[int], probs:
 
 def _lookalikes(rng: np.random.Generator, b: _Builder, groups: list[Group], scale: float) -> None:
     """Benign groups that share one identifier, at sizes that look like small rings."""
-    specs = [("campus_ip", max(2, round(2.5 * scale)), 20, 50), ("internet_cafe", max(2, round(2.5 * scale)), 6, 10),
-             ("family_card", max(3, round(5 * scale)), 2, 3)]
+    specs = [
+        ("campus_ip", max(2, round(2.5 * scale)), 20, 50),
+        ("internet_cafe", max(2, round(2.5 * scale)), 6, 10),
+        ("family_card", max(3, round(5 * scale)), 2, 3),
+    ]
     for kind, count, low, high in specs:
         for _ in range(count):
             size = int(rng.integers(low, high + 1))
@@ -311,8 +378,7 @@ def _lookalikes(rng: np.random.Generator, b: _Builder, groups: list[Group], scal
             groups.append(Group(f"grp_{idx + 1:04d}", kind, False, members))
 
 
-def _singles(rng: np.random.Generator, b: _Builder, groups: list[Group], count: int, n: int,
-             hub_scale: float) -> None:
+def _singles(rng: np.random.Generator, b: _Builder, groups: list[Group], count: int, n: int, hub_scale: float) -> None:
     """One-account people; some of them are the unrelated crowd behind hub IPs, devices and cards."""
     persons = b.people(count)
     created = uniform_ms(rng, count, START_MS, LATEST_SIGNUP_MS)

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from entity_resolution.demo import formats as fm
+from entity_resolution.demo import name_tails as tails
 from entity_resolution.demo import names as nm
 
 REFERENCE_DAY = 20_757  # 2026-10-31 as days since 1970-01-01
@@ -47,14 +48,25 @@ class NameTable:
     pools: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]  # (culture, gender) -> (indices, weights)
 
 
-def _table(entries: list[tuple[str, str, int]], nicknames: dict[str, str]) -> NameTable:
+# Share of draws that go to the curated, most-common names (Zipf-weighted); the rest spread evenly
+# over the long tail. Tuned so the top full name in a culture is about 0.1% of its people.
+HEAD_SHARE = {"first": 0.35, "last": 0.25}
+
+
+def _table(entries: list[tuple[str, str, int, bool]], nicknames: dict[str, str], head_share: float) -> NameTable:
+    """entries: (name, culture, gender or -1 for never drawn, is_head)."""
     texts = [e[0] for e in entries]
-    pools: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
-    for pos, (_, culture, gender) in enumerate(entries):
+    members: dict[tuple[str, int], list[int]] = {}
+    for pos, (_, culture, gender, _head) in enumerate(entries):
         if gender >= 0:
-            idx, _w = pools.get((culture, gender), (np.empty(0, np.int64), np.empty(0)))
-            pools[(culture, gender)] = (np.append(idx, pos), _w)
-    pools = {k: (idx, fm.zipf_weights(len(idx))) for k, (idx, _w) in pools.items()}
+            members.setdefault((culture, gender), []).append(pos)
+    pools = {}
+    for key, idx in members.items():
+        head = np.array([entries[i][3] for i in idx])
+        w = np.zeros(len(idx))
+        w[head] = head_share * fm.zipf_weights(int(head.sum()), 0.6)
+        w[~head] = (1 - head_share) / max(int((~head).sum()), 1)
+        pools[key] = (np.asarray(idx), w / w.sum())
     return NameTable(
         text=pa.array(texts),
         ascii=pa.array([ascii_fold(t) for t in texts]),
@@ -68,22 +80,28 @@ def _table(entries: list[tuple[str, str, int]], nicknames: dict[str, str]) -> Na
 @cache
 def first_names() -> NameTable:
     entries = [
-        (name, culture, gender)
-        for culture, by_gender in nm.FIRST_NAMES.items()
-        for gender, names in enumerate(by_gender)
+        (name, culture, gender, is_head)
+        for culture in nm.CULTURE_NAMES
+        for gender in (0, 1)
+        for is_head, names in ((True, nm.FIRST_NAMES[culture][gender]), (False, tails.FIRST_TAILS[culture][gender]))
         for name in names
     ]
     known = {(e[0], e[1]) for e in entries}
-    entries += [(f, c, -1) for f, _, c in nm.COMMON_NAMES if (f, c) not in known]  # drawn only as traps
-    return _table(entries, nm.NICKNAMES)
+    entries += [(f, c, -1, False) for f, _, c in nm.COMMON_NAMES if (f, c) not in known]  # drawn only as traps
+    return _table(entries, nm.NICKNAMES, HEAD_SHARE["first"])
 
 
 @cache
 def last_names() -> NameTable:
-    entries = [(name, culture, 0) for culture, names in nm.LAST_NAMES.items() for name in names]
+    entries = [
+        (name, culture, 0, is_head)
+        for culture in nm.CULTURE_NAMES
+        for is_head, names in ((True, nm.LAST_NAMES[culture]), (False, tails.LAST_TAILS[culture]))
+        for name in names
+    ]
     known = {(e[0], e[1]) for e in entries}
-    entries += [(last, c, -1) for _, last, c in nm.COMMON_NAMES if (last, c) not in known]
-    return _table(entries, {})
+    entries += [(last, c, -1, False) for _, last, c in nm.COMMON_NAMES if (last, c) not in known]
+    return _table(entries, {}, HEAD_SHARE["last"])
 
 
 def _lookup(table: NameTable, name: str) -> int:
@@ -206,12 +224,23 @@ PHONE_KINDS: tuple[str, ...] = ("GB_mobile", "GB_london", "US", "DE", "FR", "ES"
 PHONE_TEMPLATES: tuple[tuple[str, ...], ...] = (
     ("0{0:4} {4:10}", "+44 {0:4} {4:10}", "+44{0:10}", "0{0:10}", "+44 (0){0:4} {4:10}", "0{0:4}-{4:10}"),
     ("0{0:2} {2:6} {6:10}", "+44 {0:2} {2:6} {6:10}", "(0{0:2}) {2:6} {6:10}", "0{0:10}", "+44{0:10}"),
-    ("({0:3}) {3:6}-{6:10}", "+1 ({0:3}) {3:6}-{6:10}", "{0:3}.{3:6}.{6:10}", "{0:3}-{3:6}-{6:10}",
-     "+1{0:10}", "1-{0:3}-{3:6}-{6:10}", "{0:10}"),
-    ("0{0:3} {3:11}", "+49 {0:3} {3:11}", "0{0:3}/{3:11}", "+49 (0){0:3} {3:11}", "+49{0:11}",
-     "0{0:3}-{3:11}"),
-    ("0{0:1} {1:3} {3:5} {5:7} {7:9}", "+33 {0:1} {1:3} {3:5} {5:7} {7:9}", "0{0:9}", "+33{0:9}",
-     "0{0:1}.{1:3}.{3:5}.{5:7}.{7:9}"),
+    (
+        "({0:3}) {3:6}-{6:10}",
+        "+1 ({0:3}) {3:6}-{6:10}",
+        "{0:3}.{3:6}.{6:10}",
+        "{0:3}-{3:6}-{6:10}",
+        "+1{0:10}",
+        "1-{0:3}-{3:6}-{6:10}",
+        "{0:10}",
+    ),
+    ("0{0:3} {3:11}", "+49 {0:3} {3:11}", "0{0:3}/{3:11}", "+49 (0){0:3} {3:11}", "+49{0:11}", "0{0:3}-{3:11}"),
+    (
+        "0{0:1} {1:3} {3:5} {5:7} {7:9}",
+        "+33 {0:1} {1:3} {3:5} {5:7} {7:9}",
+        "0{0:9}",
+        "+33{0:9}",
+        "0{0:1}.{1:3}.{3:5}.{5:7}.{7:9}",
+    ),
     ("{0:3} {3:6} {6:9}", "+34 {0:3} {3:5} {5:7} {7:9}", "+34{0:9}", "{0:9}", "+34 {0:3} {3:6} {6:9}"),
     ("+91 {0:5} {5:10}", "0{0:5} {5:10}", "{0:10}", "+91-{0:10}", "+91 {0:10}"),
     ("({0:2}) {2:7}-{7:11}", "+55 {0:2} {2:7}-{7:11}", "{0:11}", "+55{0:11}", "({0:2}) {2:3} {3:7}-{7:11}"),
@@ -223,7 +252,8 @@ def _nsn(rng: np.random.Generator, kind: int, n: int) -> pa.Array:
     """n random national significant numbers of one phone kind."""
     r = rng.integers
     if kind == 0:  # GB mobile 07xxx: 71-75, 77-79
-        return fm.join(fm.take(["71", "73", "74", "75", "77", "78", "79"], r(0, 7, n)), fm.digits(r(0, 10**8, n), 8))
+        mobile = ["71", "73", "74", "75", "77", "78", "79"]
+        return fm.join(fm.take(mobile, r(0, len(mobile), n)), fm.digits(r(0, 10**8, n), 8))
     if kind == 1:  # London 020 3xxx / 7xxx / 8xxx
         return fm.join("20", fm.take(["3", "7", "8"], r(0, 3, n)), fm.digits(r(0, 10**7, n), 7))
     if kind == 2:
@@ -232,8 +262,12 @@ def _nsn(rng: np.random.Generator, kind: int, n: int) -> pa.Array:
     if kind == 3:
         pre = np.asarray(nm.DE_MOBILE_PREFIXES)[r(0, len(nm.DE_MOBILE_PREFIXES), n)]
         return fm.join(fm.digits(pre, 3), fm.digits(r(10**7, 10**8, n), 8))
-    if kind in (4, 5):  # FR / ES mobiles: 6 or 7 then 8 digits
-        return fm.join(fm.take(["6", "7"], r(0, 2, n)), fm.digits(r(0, 10**8, n), 8))
+    if kind == 4:  # FR mobiles 06 (not the 069x overseas blocks) and 073-078
+        prefixes = [f"6{d}" for d in range(9)] + [f"7{d}" for d in range(3, 9)]
+        return fm.join(fm.take(prefixes, r(0, len(prefixes), n)), fm.digits(r(0, 10**7, n), 7))
+    if kind == 5:  # ES mobiles 6xx and 71x-74x
+        prefixes = [f"6{d}" for d in range(10)] + [f"7{d}" for d in range(1, 5)]
+        return fm.join(fm.take(prefixes, r(0, len(prefixes), n)), fm.digits(r(0, 10**7, n), 7))
     if kind == 6:
         return fm.join(fm.digits(r(6, 10, n), 1), fm.digits(r(0, 10**9, n), 9))
     if kind == 7:
@@ -269,8 +303,11 @@ def postcodes(rng: np.random.Generator, country: np.ndarray) -> pa.Array:
         if code == "GB":
             letters = list(nm.GB_INWARD_LETTERS)
             value = fm.join(
-                fm.take(nm.GB_OUTWARD, r(0, len(nm.GB_OUTWARD), k)), " ", fm.digits(r(0, 10, k), 1),
-                fm.take(letters, r(0, len(letters), k)), fm.take(letters, r(0, len(letters), k)),
+                fm.take(nm.GB_OUTWARD, r(0, len(nm.GB_OUTWARD), k)),
+                " ",
+                fm.digits(r(0, 10, k), 1),
+                fm.take(letters, r(0, len(letters), k)),
+                fm.take(letters, r(0, len(letters), k)),
             )
         elif code == "FR":
             value = fm.join(fm.digits(r(1, 96, k), 2), fm.digits(r(0, 100, k) * 10, 3))
@@ -300,7 +337,11 @@ EMAIL_STYLES = 11
 
 
 def email_locals(
-    rng: np.random.Generator, first: np.ndarray, last: np.ndarray, dob: np.ndarray, german: np.ndarray,
+    rng: np.random.Generator,
+    first: np.ndarray,
+    last: np.ndarray,
+    dob: np.ndarray,
+    german: np.ndarray,
     style: np.ndarray,
 ) -> pa.Array:
     """Local parts in one of EMAIL_STYLES styles (0 'jose.muller' ... 10 'jose.muller42')."""
@@ -360,15 +401,24 @@ def email_domains(rng: np.random.Generator, country: np.ndarray, synthetic: np.n
 
 
 def make_emails(
-    rng: np.random.Generator, first: np.ndarray, last: np.ndarray, country: np.ndarray, dob: np.ndarray,
-    synthetic: np.ndarray, german: np.ndarray, common: np.ndarray,
+    rng: np.random.Generator,
+    first: np.ndarray,
+    last: np.ndarray,
+    country: np.ndarray,
+    dob: np.ndarray,
+    synthetic: np.ndarray,
+    german: np.ndarray,
+    common: np.ndarray,
 ) -> tuple[pa.Array, pa.Array]:
     """One e-mail address per person, no two people sharing a mailbox (see canonical_email).
     People with very common names get name-derived addresses (michaelsmith@, smith.michael@, ...)."""
     n = len(first)
     style = np.select(
         [synthetic, common],
-        [fm.weighted(rng, n, [1, 1, 0, 0, 0, 2, 3, 0, 4, 4, 5]), fm.weighted(rng, n, [5, 4, 3, 2, 3, 3, 0, 2, 0, 0, 3])],
+        [
+            fm.weighted(rng, n, [1, 1, 0, 0, 0, 2, 3, 0, 4, 4, 5]),
+            fm.weighted(rng, n, [5, 4, 3, 2, 3, 3, 0, 2, 0, 0, 3]),
+        ],
         fm.weighted(rng, n, [24, 13, 9, 4, 4, 10, 7, 3, 12, 6, 8]),
     )
     local = email_locals(rng, first, last, dob, german, style)

@@ -86,6 +86,7 @@ def card_columns(rng: np.random.Generator, assets: Assets, people: pp.People) ->
         rows = np.flatnonzero(market == m)
         options = np.asarray([prefixes.index(p) for p in nm.BIN_PREFIXES[key]])
         prefix[rows] = options[rng.integers(0, len(options), len(rows))]
+
     def bin_builder(p: str) -> Callable[[np.ndarray], pa.Array]:
         width = 6 - len(p)
         if width == 0:

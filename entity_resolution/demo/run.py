@@ -10,8 +10,15 @@ from ..pipeline import ProgressFn, RunResult, run
 from ..settings import Settings
 
 
-def run_demo(out: Path, settings: Settings, *, size: int = 10_000, seed: int = 7, train: bool = False,
-             progress: ProgressFn | None = None) -> tuple[RunResult, dict[str, float | int]]:
+def run_demo(
+    out: Path,
+    settings: Settings,
+    *,
+    size: int = 10_000,
+    seed: int = 7,
+    train: bool = False,
+    progress: ProgressFn | None = None,
+) -> tuple[RunResult, dict[str, float | int]]:
     from .generator import generate
 
     if progress:

@@ -12,7 +12,7 @@ def write_table(con: duckdb.DuckDBPyConnection, query: str, base: Path) -> int:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    table = con.execute(query).to_arrow_table()
+    table = con.sql(query).to_arrow_table()
     pq.write_table(table, base.with_suffix(".parquet"))
     pacsv.write_csv(
         table,

@@ -78,7 +78,7 @@ def apply_schema(driver: Driver, database: str) -> int:
 
 
 def _batches(con: duckdb.DuckDBPyConnection, sql: str, size: int, skip: int) -> Iterator[list[dict[str, Any]]]:
-    reader = con.execute(sql).to_arrow_reader(size)
+    reader = con.sql(sql).to_arrow_reader(size)
     seen = 0
     for batch in reader:
         rows = batch.to_pylist()

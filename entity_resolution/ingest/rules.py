@@ -38,6 +38,7 @@ _APOSTROPHES = re.compile(r"['`]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ZIP4_SEPARATED = re.compile(r"[0-9]{5}[ -][0-9]{4}")
 _ZIP4_BARE = re.compile(r"[0-9]{9}")
+_CARD_SEPARATORS = str.maketrans("", "", " \t\n\f\r-")
 
 
 def normalise_country(raw: str | None) -> str | None:
@@ -112,8 +113,11 @@ class NameParts:
 
 
 def fold_name(raw: str) -> str:
-    """NFKC, casefold and transliterate to lower-case ASCII ("Zoë" -> "zoe", "Łukasz" -> "lukasz")."""
-    return anyascii(unicodedata.normalize("NFKC", raw).casefold()).lower()
+    """NFKC, casefold and transliterate to lower-case ASCII ("Zoë" -> "zoe", "Łukasz" -> "lukasz").
+
+    Works word by word (split on " "), so SQL can fold each distinct word once.
+    """
+    return " ".join(anyascii(unicodedata.normalize("NFKC", w).casefold()).lower() for w in raw.split(" "))
 
 
 def name_tokens(raw: str | None) -> list[str]:
@@ -206,7 +210,7 @@ def card_digits(raw: str | None, min_len: int, max_len: int) -> str | None:
     """Digits of a card BIN or last-4 as a string (leading zeros kept); None if not all digits."""
     if raw is None:
         return None
-    text = re.sub(r"[\s-]", "", raw)
+    text = raw.translate(_CARD_SEPARATORS)
     if not (min_len <= len(text) <= max_len and text.isascii() and text.isdigit()):
         return None
     return text

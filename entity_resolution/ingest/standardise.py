@@ -31,8 +31,13 @@ _TEMP_TABLES = (
     "_std_email",
     "_std_email_py",
     "_std_domain_py",
-    "_std_name_fold",
+    "_std_name_raw",
+    "_std_name_words",
+    "_std_word_folded",
+    "_std_name_folded",
     "_std_name",
+    "_std_ip_raw",
+    "_std_ip6",
     "_std_ip_py",
     "_std_ip",
     "_std_phone_in",
@@ -51,7 +56,16 @@ _TEMP_TABLES = (
     "_ph_step",
     "_ph_valid",
 )
-_MACROS = ("_country", "_postcode", "_card_digits", "_ph_cc", "_ph_too_long", "_ph_accept")
+_MACROS = (
+    "_country",
+    "_postcode",
+    "_card_digits",
+    "_ipv4",
+    "_ipv4_prefix",
+    "_ph_cc",
+    "_ph_too_long",
+    "_ph_accept",
+)
 
 
 def standardise(con: duckdb.DuckDBPyConnection) -> None:
@@ -83,7 +97,8 @@ def _std_accounts_sql() -> str:
            a.full_name AS full_name_raw, n.name_norm, n.first_name, n.last_name,
            a.phone AS phone_raw, p.phone_e164,
            a.date_of_birth, _postcode(a.postcode, a.country_norm) AS postcode, a.country_norm AS country,
-           ip.ip AS signup_ip, ip.ip_prefix AS signup_ip_prefix
+           CASE WHEN _ipv4(a.signup_ip) THEN a.signup_ip ELSE ip.ip END AS signup_ip,
+           CASE WHEN _ipv4(a.signup_ip) THEN _ipv4_prefix(a.signup_ip) ELSE ip.ip_prefix END AS signup_ip_prefix
     FROM a
     LEFT JOIN _std_email e ON e.email_raw = a.email
     LEFT JOIN _std_name n ON n.name_raw = a.full_name
@@ -95,7 +110,10 @@ def _std_accounts_sql() -> str:
 def _std_devices_sql() -> str:
     return """
     CREATE OR REPLACE TABLE std_devices AS
-    SELECT d.account_id, d.observed_at, d.device_id, ip.ip, ip.ip_prefix, d.user_agent
+    SELECT d.account_id, d.observed_at, d.device_id,
+           CASE WHEN _ipv4(d.ip) THEN d.ip ELSE ip.ip END AS ip,
+           CASE WHEN _ipv4(d.ip) THEN _ipv4_prefix(d.ip) ELSE ip.ip_prefix END AS ip_prefix,
+           d.user_agent
     FROM in_devices d
     LEFT JOIN _std_ip ip ON ip.ip_raw = d.ip
     """
@@ -125,18 +143,21 @@ def _create_value_macros(con: duckdb.DuckDBPyConnection) -> None:
         CASE WHEN nullif(trim(c), '') IS NOT NULL
              THEN coalesce(MAP {{{aliases}}}[upper(trim(c))], upper(trim(c))) END"""
     )
+    # Cheap tests first: regexp_replace runs only on values that need it.
     con.execute(
         f"""CREATE OR REPLACE TEMP MACRO _postcode(pc, country) AS
-        CASE WHEN regexp_full_match(trim(pc), '[0-9]{{5}}[ -][0-9]{{4}}')
-                  OR (country IN ({zip_countries}) AND regexp_full_match(trim(pc), '[0-9]{{9}}'))
+        CASE WHEN length(trim(pc)) IN (9, 10)
+                  AND (regexp_full_match(trim(pc), '[0-9]{{5}}[ -][0-9]{{4}}')
+                       OR (country IN ({zip_countries}) AND regexp_full_match(trim(pc), '[0-9]{{9}}')))
              THEN substr(trim(pc), 1, 5)
+             WHEN regexp_full_match(pc, '[A-Za-z0-9]*') THEN nullif(upper(pc), '')
              ELSE nullif(upper(regexp_replace(pc, '[^\\pL\\pN]', '', 'g')), '') END"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP MACRO _card_digits(s, lo, hi) AS
-        CASE WHEN regexp_full_match(regexp_replace(s, '[ \\t\\n\\f\\r-]', '', 'g'), '[0-9]*')
-              AND length(regexp_replace(s, '[ \\t\\n\\f\\r-]', '', 'g')) BETWEEN lo AND hi
-             THEN regexp_replace(s, '[ \\t\\n\\f\\r-]', '', 'g') END"""
+        CASE WHEN length(translate(s, ' \t\n\f\r-', '')) BETWEEN lo AND hi
+              AND regexp_full_match(translate(s, ' \t\n\f\r-', ''), '[0-9]*')
+             THEN translate(s, ' \t\n\f\r-', '') END"""
     )
 
 
@@ -191,30 +212,35 @@ def _email_sql() -> str:
     return """
     CREATE OR REPLACE TEMP TABLE _std_email AS
     WITH raw AS (
-        SELECT DISTINCT email AS email_raw, lower(trim(email)) AS e FROM in_accounts WHERE email IS NOT NULL
+        SELECT email_raw, lower(trim(email_raw)) AS e
+        FROM (SELECT DISTINCT email AS email_raw FROM in_accounts WHERE email IS NOT NULL)
     ),
-    parts AS (
-        SELECT email_raw, e,
-               CASE WHEN regexp_full_match(e, '[^@]+@[^@]+') THEN split_part(e, '@', 1) END AS local0,
-               CASE WHEN regexp_full_match(e, '[^@]+@[^@]+') THEN split_part(e, '@', 2) END AS domain0
+    shaped AS (  -- local@domain: exactly one "@", something on both sides
+        SELECT email_raw, e, strpos(e, '@') AS at_pos,
+               strpos(e, '@') > 1 AND strpos(e, '@') < length(e)
+               AND strpos(substr(e, strpos(e, '@') + 1), '@') = 0 AS shaped
         FROM raw
     ),
+    parts AS (
+        SELECT email_raw, e, at_pos,
+               CASE WHEN shaped THEN substr(e, 1, at_pos - 1) END AS local0,
+               CASE WHEN shaped THEN substr(e, at_pos + 1) END AS domain0
+        FROM shaped
+    ),
     canon AS (
-        SELECT email_raw, e, domain0,
+        SELECT *,
                coalesce(list_extract($alias_to, list_position($alias_from, domain0)), domain0) AS domain,
-               CASE WHEN contains(local0, '+') AND NOT starts_with(local0, '+')
-                    THEN split_part(local0, '+', 1) ELSE local0 END AS local1
+               CASE WHEN strpos(local0, '+') > 1 THEN split_part(local0, '+', 1) ELSE local0 END AS local1
         FROM parts
     )
     SELECT email_raw, domain0 AS shape_domain,
            -- TRUE: surely valid, FALSE: surely invalid, NULL: ask email-validator
-           CASE WHEN NOT contains(e, '@') THEN false
-                WHEN regexp_full_match(e, $plain)
+           CASE WHEN at_pos = 0 THEN false
+                WHEN domain0 IS NOT NULL AND length(e) <= 254 AND length(domain0) <= 253
                      AND NOT contains(domain0, '--')
-                     AND length(e) <= 254 AND length(domain0) <= 253
-                     AND NOT regexp_matches(domain0, '[^.]{64}')
-                     AND NOT list_contains($special, domain0)
-                     AND NOT list_contains($special, regexp_extract(domain0, '[^.]*$'))
+                     AND NOT list_contains($special, split_part(domain0, '.', -1))
+                     AND regexp_full_match(e, $plain)
+                     AND (length(domain0) < 64 OR NOT regexp_matches(domain0, '[^.]{64}'))
                 THEN true END AS fast_valid,
            nullif(CASE WHEN list_contains($dot_insensitive, domain) THEN replace(local1, '.', '')
                        ELSE local1 END, '') AS canon_local,
@@ -275,73 +301,85 @@ def _build_email_lookup(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _name_sql() -> str:
-    # Same steps as rules.name_tokens: join apostrophes, turn "Last, First" round (dropping parts
-    # made only of titles/suffixes), punctuation to spaces, then drop leading titles and trailing
-    # suffixes.
+    # Same steps as rules.name_tokens: join apostrophes; turn "Last, First" round, dropping parts
+    # made only of titles/suffixes; punctuation to spaces; drop leading titles, trailing suffixes.
+    # Each regexp_replace runs only where its regexp_matches says it would change something:
+    # most names are already clean, and matching is much cheaper than replacing.
     return """
     CREATE OR REPLACE TEMP TABLE _std_name AS
-    WITH raw AS (
-        SELECT full_name AS name_raw FROM in_accounts WHERE full_name IS NOT NULL
-        UNION SELECT cardholder_name FROM in_payments WHERE cardholder_name IS NOT NULL
-    ),
-    folded AS (
-        SELECT r.name_raw,
-               regexp_replace(coalesce(f.folded, lower(r.name_raw)), '[''`]', '', 'g') AS s
-        FROM raw r LEFT JOIN _std_name_fold f USING (name_raw)
+    WITH folded AS (
+        SELECT r.name_raw, replace(replace(coalesce(f.folded, lower(r.name_raw)), '''', ''), '`', '') AS s
+        FROM _std_name_raw r LEFT JOIN _std_name_folded f USING (name_raw)
     ),
     parts AS (
         SELECT name_raw,
-               list_filter(
-                   list_transform(string_split(s, ','),
-                                  lambda p: trim(regexp_replace(p, '[^a-z0-9]+', ' ', 'g'))),
-                   lambda p: p <> '' AND NOT list_has_all($affixes, string_split(p, ' '))) AS parts
-        FROM folded
+               CASE WHEN contains(s, ',') THEN array_to_string(list_concat(p[2:], p[1:1]), ' ') ELSE s END AS s
+        FROM (SELECT name_raw, s,
+                     CASE WHEN contains(s, ',') THEN list_filter(
+                         list_transform(string_split(s, ','),
+                                        lambda p: trim(regexp_replace(p, '[^a-z0-9]+', ' ', 'g'))),
+                         lambda p: p <> '' AND NOT list_has_all($affixes, string_split(p, ' '))) END AS p
+              FROM folded)
     ),
-    tokens AS (
+    spaced AS (
         SELECT name_raw,
-               list_filter(string_split(array_to_string(
-                   CASE WHEN len(parts) >= 2 THEN list_concat(parts[2:], parts[1:1]) ELSE parts END, ' '),
-                   ' '), lambda t: t <> '') AS t
+               CASE WHEN regexp_matches(s, '[^a-z0-9 ]|^ | $|  ')
+                    THEN trim(regexp_replace(s, '[^a-z0-9]+', ' ', 'g')) ELSE s END AS s
         FROM parts
     ),
-    trimmed AS (
-        SELECT name_raw, t,
-               coalesce(list_position(list_transform(t, lambda x: list_contains($titles, x)), false),
-                        len(t) + 1) - 1 AS n_lead,
-               coalesce(list_position(list_reverse(list_transform(t, lambda x: list_contains($suffixes, x))),
-                                      false), len(t) + 1) - 1 AS n_trail
-        FROM tokens
+    untitled AS (
+        SELECT name_raw,
+               CASE WHEN regexp_matches(s, $titles_re) THEN regexp_replace(s, $titles_re, '') ELSE s END AS s
+        FROM spaced
     ),
-    kept AS (
-        SELECT name_raw, t[n_lead + 1:len(t) - n_trail] AS t FROM trimmed
+    clean AS (
+        SELECT name_raw,
+               CASE WHEN regexp_matches(s, $suffixes_re) THEN regexp_replace(s, $suffixes_re, '') ELSE s END AS s
+        FROM untitled
     )
-    SELECT name_raw,
-           nullif(array_to_string(t, ' '), '') AS name_norm,
-           t[1] AS first_name,
-           CASE WHEN len(t) >= 2 THEN t[-1] END AS last_name
-    FROM kept
+    SELECT name_raw, nullif(s, '') AS name_norm, nullif(split_part(s, ' ', 1), '') AS first_name,
+           CASE WHEN contains(s, ' ') THEN split_part(s, ' ', -1) END AS last_name
+    FROM clean
     """
 
 
 def _build_name_lookup(con: duckdb.DuckDBPyConnection) -> None:
     import pyarrow as pa
 
-    # ASCII names fold with lower(); the rest go through NFKC + casefold + anyascii.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _std_name_raw AS
+           SELECT full_name AS name_raw FROM in_accounts WHERE full_name IS NOT NULL
+           UNION SELECT cardholder_name FROM in_payments WHERE cardholder_name IS NOT NULL"""
+    )
+    # ASCII folds with lower(). Other names are folded word by word (rules.fold_name works per
+    # space-separated word): there are far fewer distinct words than names.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _std_name_words AS
+           SELECT name_raw, w.pos, w.word
+           FROM _std_name_raw,
+                LATERAL (SELECT unnest(string_split(name_raw, ' ')) AS word,
+                                generate_subscripts(string_split(name_raw, ' '), 1) AS pos) w
+           WHERE strlen(name_raw) <> length(name_raw)"""
+    )
     _python_lookup(
         con,
-        "_std_name_fold",
-        """SELECT full_name AS name_raw FROM in_accounts WHERE strlen(full_name) <> length(full_name)
-           UNION SELECT cardholder_name FROM in_payments
-           WHERE strlen(cardholder_name) <> length(cardholder_name)""",
-        lambda raw: (rules.fold_name(raw),),
+        "_std_word_folded",
+        "SELECT DISTINCT word FROM _std_name_words WHERE strlen(word) <> length(word)",
+        lambda word: (rules.fold_name(word),),
         [("folded", pa.string())],
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _std_name_folded AS
+           SELECT n.name_raw, string_agg(coalesce(f.folded, lower(n.word)), ' ' ORDER BY n.pos) AS folded
+           FROM _std_name_words n LEFT JOIN _std_word_folded f USING (word)
+           GROUP BY n.name_raw"""
     )
     con.execute(
         _name_sql(),
         {
             "affixes": sorted(rules.AFFIXES),
-            "titles": sorted(rules.TITLES),
-            "suffixes": sorted(rules.SUFFIXES),
+            "titles_re": f"^(?:(?:{'|'.join(sorted(rules.TITLES))})(?: |$))+",
+            "suffixes_re": f"(?:(?:^| )(?:{'|'.join(sorted(rules.SUFFIXES))}))+$",
         },
     )
 
@@ -349,8 +387,68 @@ def _build_name_lookup(con: duckdb.DuckDBPyConnection) -> None:
 # --- IP ------------------------------------------------------------------------------------------
 
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-# Exactly the dotted quads ipaddress accepts (no leading zeros), already in canonical form.
+# Exactly the dotted quads ipaddress accepts (no leading zeros), already in canonical form. These
+# are handled row by row in SQL; only the other values (IPv6, junk) go to ipaddress, once each.
 _IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+
+
+_HEXTET = "[0-9a-f]{1,4}"
+_IPV6_FULL = rf"(?:{_HEXTET}:){{7}}{_HEXTET}"
+_IPV6_COMPRESSED = rf"(?:(?:{_HEXTET}:)*{_HEXTET})?::(?:(?:{_HEXTET}:)*{_HEXTET})?"
+
+
+def _zero_run_sql(x: str) -> str:
+    """Length of the longest run (2+) of "0" hextets in the colon-joined hextets `x`."""
+    whens = " ".join(f"WHEN contains(':' || {x} || ':', {_lit(':' + '0:' * k)}) THEN {k}" for k in range(8, 1, -1))
+    return f"CASE {whens} ELSE 0 END"
+
+
+def _compressed_sql(x: str, run: str, pos: str) -> str:
+    """RFC 5952 text as ipaddress writes it: the first longest zero run becomes "::"."""
+    return f"""CASE WHEN {run} = 0 THEN {x}
+                    ELSE CASE WHEN {pos} = 1 THEN '' ELSE substr({x}, 1, {pos} - 2) END
+                         || '::' || substr({x}, {pos} + 2 * {run}) END"""
+
+
+def _ipv6_sql() -> str:
+    # Plain IPv6 text (hex groups, at most one "::") in SQL; IPv4-mapped, embedded dotted quads,
+    # scope ids and junk are left to ipaddress.
+    return f"""
+    CREATE OR REPLACE TEMP TABLE _std_ip6 AS
+    WITH s AS (SELECT ip_raw, lower(ip_raw) AS s FROM _std_ip_raw WHERE contains(ip_raw, ':')),
+    parts AS (
+        SELECT ip_raw,
+               CASE WHEN regexp_full_match(s, $full) THEN string_split(s, ':') END AS full_h,
+               CASE WHEN regexp_full_match(s, $compressed)
+                    THEN list_filter(string_split(split_part(s, '::', 1), ':'), lambda h: h <> '') END AS lo,
+               CASE WHEN regexp_full_match(s, $compressed)
+                    THEN list_filter(string_split(split_part(s, '::', 2), ':'), lambda h: h <> '') END AS hi
+        FROM s
+    ),
+    h AS (
+        SELECT ip_raw,
+               list_transform(
+                   coalesce(full_h, CASE WHEN len(lo) + len(hi) <= 7 THEN list_concat(
+                       lo, list_transform(range(8 - len(lo) - len(hi)), lambda i: '0'), hi) END),
+                   lambda x: coalesce(nullif(ltrim(x, '0'), ''), '0')) AS h
+        FROM parts
+    ),
+    x AS (
+        SELECT ip_raw, array_to_string(h, ':') AS ip_x,
+               array_to_string(list_concat(h[1:3], ['0', '0', '0', '0', '0']), ':') AS pre_x
+        FROM h
+        WHERE h IS NOT NULL AND NOT (h[1:5] = ['0', '0', '0', '0', '0'] AND h[6] = 'ffff')
+    ),
+    r AS (SELECT *, {_zero_run_sql("ip_x")} AS ip_run, {_zero_run_sql("pre_x")} AS pre_run FROM x),
+    p AS (
+        SELECT *, strpos(':' || ip_x || ':', ':' || repeat('0:', ip_run)) AS ip_pos,
+               strpos(':' || pre_x || ':', ':' || repeat('0:', pre_run)) AS pre_pos
+        FROM r
+    )
+    SELECT ip_raw, {_compressed_sql("ip_x", "ip_run", "ip_pos")} AS ip,
+           {_compressed_sql("pre_x", "pre_run", "pre_pos")} || '/48' AS ip_prefix
+    FROM p
+    """
 
 
 def _build_ip_lookup(con: duckdb.DuckDBPyConnection) -> None:
@@ -360,18 +458,27 @@ def _build_ip_lookup(con: duckdb.DuckDBPyConnection) -> None:
         parts = rules.normalise_ip(raw)
         return (parts.ip, parts.prefix) if parts else (None, None)
 
-    raw_sql = """SELECT signup_ip AS ip_raw FROM in_accounts WHERE signup_ip IS NOT NULL
-                 UNION SELECT ip FROM in_devices WHERE ip IS NOT NULL"""
-    keys = f"SELECT ip_raw FROM ({raw_sql}) WHERE NOT regexp_full_match(ip_raw, ?)"
-    _python_lookup(con, "_std_ip_py", keys, to_parts, [("ip", pa.string()), ("ip_prefix", pa.string())], [_IPV4])
+    con.execute(f"CREATE OR REPLACE TEMP MACRO _ipv4(s) AS regexp_full_match(s, {_lit(_IPV4)})")
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _std_ip AS
-        SELECT ip_raw, ip_raw AS ip, regexp_replace(ip_raw, '[0-9]+$', '0') || '/24' AS ip_prefix
-        FROM ({raw_sql}) WHERE regexp_full_match(ip_raw, ?)
-        UNION ALL SELECT ip_raw, ip, ip_prefix FROM _std_ip_py
-        """,
-        [_IPV4],
+        """CREATE OR REPLACE TEMP MACRO _ipv4_prefix(s) AS
+           substr(s, 1, length(s) - strpos(reverse(s), '.') + 1) || '0/24'"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _std_ip_raw AS
+           SELECT signup_ip AS ip_raw FROM in_accounts WHERE signup_ip IS NOT NULL AND NOT _ipv4(signup_ip)
+           UNION SELECT ip FROM in_devices WHERE ip IS NOT NULL AND NOT _ipv4(ip)"""
+    )
+    con.execute(_ipv6_sql(), {"full": _IPV6_FULL, "compressed": _IPV6_COMPRESSED})
+    _python_lookup(
+        con,
+        "_std_ip_py",
+        "SELECT ip_raw FROM _std_ip_raw ANTI JOIN _std_ip6 USING (ip_raw)",
+        to_parts,
+        [("ip", pa.string()), ("ip_prefix", pa.string())],
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _std_ip AS
+           SELECT ip_raw, ip, ip_prefix FROM _std_ip6 UNION ALL SELECT ip_raw, ip, ip_prefix FROM _std_ip_py"""
     )
 
 
@@ -397,7 +504,7 @@ _PHONE_TYPES = (
     "fixed_line",
     "mobile",
 )
-_PHONE_SEPARATORS = "[ ().\\-/]"
+_PHONE_SEPARATORS = " ().-/"
 _PHONE_SIMPLE = "\\+?[0-9]{3,30}"
 _MAX_NSN = 17  # phonenumbers' _MAX_LENGTH_FOR_NSN
 _TRANSFORM_RULE = re.compile(r"(?:[0-9]|\\[1-9])*")  # digits and \N group references only
@@ -474,7 +581,7 @@ def _phone_in_sql() -> str:
         SELECT DISTINCT phone, coalesce(_country(country), '') AS region
         FROM in_accounts WHERE phone IS NOT NULL
     ),
-    k AS (SELECT phone, region, regexp_replace(phone, '{_PHONE_SEPARATORS}', '', 'g') AS key FROM p)
+    k AS (SELECT phone, region, translate(phone, '{_PHONE_SEPARATORS}', '') AS key FROM p)
     SELECT phone, region, key, CASE WHEN starts_with(key, '+') THEN '' ELSE region END AS fast_region
     FROM k
     """

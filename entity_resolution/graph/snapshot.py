@@ -1,0 +1,43 @@
+"""A digest of the graph's data (nodes, relationships, properties) to prove loads are idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j import Driver
+
+from .cypher import load_cypher
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    nodes: int
+    relationships: int
+    digest: str
+
+
+def _canon(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_canon(v) for v in value]
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def snapshot(driver: Driver, database: str = "neo4j") -> Snapshot:
+    nodes, _, _ = driver.execute_query(load_cypher("admin/graph_snapshot_nodes"), database_=database)
+    rels, _, _ = driver.execute_query(load_cypher("admin/graph_snapshot_rels"), database_=database)
+    lines = sorted(json.dumps([sorted(r["labels"]), _canon(r["props"])], default=str) for r in nodes)
+    lines += sorted(json.dumps([r["type"], r["start"], r["end"], _canon(r["props"])], default=str) for r in rels)
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return Snapshot(len(nodes), len(rels), digest)
+
+
+def wipe(driver: Driver, database: str = "neo4j") -> None:
+    with driver.session(database=database) as session:
+        session.run(load_cypher("admin/wipe")).consume()
