@@ -126,7 +126,8 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time; dat
 ModelOpt = Annotated[Path | None, typer.Option("--model", envvar="ER_MODEL_PATH",
                                                help="Splink model JSON (default splink_models/default.json).")]
 MatchOpt = Annotated[float | None, typer.Option("--match-threshold",
-                                                help="Probability at which a link means 'same person'.")]
+                                                help="Probability at which a link can mean same "
+                                                     "person (personal evidence must also reach min_personal_weight).")]
 ClusterOpt = Annotated[float | None, typer.Option("--cluster-threshold",
                                                   help="Probability at which links join accounts into "
                                                        "one entity.")]

@@ -186,3 +186,26 @@ def _count_jars(folder: Path) -> int:
 
 if __name__ == "__main__":
     neo4j_app()
+
+
+@neo4j_app.command()
+def schema(
+    neo4j_uri: Annotated[str | None, typer.Option("--neo4j-uri", envvar="ER_NEO4J_URI",
+                                                  help="Bolt URI of your own Neo4j (password from NEO4J_PASSWORD). "
+                                                       "Default: the managed server.")] = None,
+    neo4j_database: Annotated[str, typer.Option("--neo4j-database", help="Database name.")] = "neo4j",
+    debug: DebugOption = False,
+) -> None:
+    """Create the uniqueness constraints and indexes (idempotent, versioned)."""
+    from .graph.connection import connect
+    from .graph.loader import apply_schema
+    from .settings import Settings
+
+    with cli_errors(debug):
+        settings = Settings.load(neo4j_uri=neo4j_uri, neo4j_database=neo4j_database)
+        driver = connect(settings)
+        try:
+            version = apply_schema(driver, settings.neo4j_database)
+        finally:
+            driver.close()
+    console.print(f"schema version {version} in place on {settings.neo4j_database}")

@@ -184,13 +184,14 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                 counts = predict_and_cluster(
                     con, model_path, link_floor=settings.link_floor,
                     match_threshold=settings.match_threshold, cluster_threshold=settings.cluster_threshold,
+                    min_personal_weight=settings.min_personal_weight,
                 )
             with phases.phase("cluster"):
                 assign_entity_ids(con, str(prev_entities) if prev_entities else None)
             with phases.phase("write"):
                 n_entities = write_table(con, "SELECT account_id, entity_id, entity_size FROM entities "
                                          "ORDER BY account_id", tmp / "entities")
-                n_links = _write_links(con, tmp, settings.match_threshold)
+                n_links = _write_links(con, tmp)
                 write_table(con, "SELECT kind, value, account_count FROM resolution_hubs "
                             "ORDER BY kind, account_count DESC, value", tmp / "resolution_hubs")
                 n_distinct = scalar(con, "SELECT count(DISTINCT entity_id) FROM entities")
@@ -216,6 +217,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                 "match_threshold": settings.match_threshold,
                 "cluster_threshold": settings.cluster_threshold,
                 "link_floor": settings.link_floor,
+                "min_personal_weight": settings.min_personal_weight,
                 "hub_min_accounts": settings.hub_min_accounts,
             },
             "model": {"path": str(model_path), "sha256": _sha256(model_path), "trained_in_run": train_first},
@@ -229,13 +231,11 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                      model_path=out_dir / "model.json" if train_first else model_path)
 
 
-def _write_links(con: Any, tmp: Path, match_threshold: float) -> int:
-    con.execute("SET VARIABLE match_threshold = $t", {"t": match_threshold})
+def _write_links(con: Any, tmp: Path) -> int:
     return write_table(
         con,
         "SELECT unique_id_l AS account_id_l, unique_id_r AS account_id_r, match_probability, match_weight, "
-        "personal_weight, (match_probability >= getvariable('match_threshold') AND personal_weight > 0) "
-        "AS same_person FROM predictions ORDER BY account_id_l, account_id_r",
+        "personal_weight, same_person FROM predictions ORDER BY account_id_l, account_id_r",
         tmp / "links",
     )
 
@@ -262,6 +262,6 @@ def load(run_dir: Path, settings: Settings, *, progress: Any = None) -> Any:
     driver = connect(settings)
     try:
         return load_run(driver, run_dir, database=settings.neo4j_database, batch_size=settings.batch_size,
-                        match_threshold=settings.match_threshold, progress=progress)
+                        progress=progress)
     finally:
         driver.close()

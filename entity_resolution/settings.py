@@ -21,11 +21,11 @@ DEFAULT_MODEL = REPO_ROOT / "splink_models" / "default.json"
 class Settings:
     # Resolution
     model_path: Path = DEFAULT_MODEL
-    match_threshold: float = 0.9  # pairwise links at or above this probability count as "same person"
-    cluster_threshold: float = 0.95  # links used to build entities (connected components)
+    match_threshold: float = 0.95  # pairwise links at or above this probability count as "same person" ...
+    min_personal_weight: float = 4.0  # ... when personal attributes alone favour the match by 2^this : 1
+    cluster_threshold: float = 0.95  # same-person links at or above this probability build entities
     link_floor: float = 0.5  # pairwise predictions kept as evidence in `links`
-    hub_min_accounts: int = 25  # an identifier value on more accounts than this is a hub ...
-    hub_percentile: float = 0.999  # ... or above this percentile of per-value account counts
+    hub_min_accounts: int = 25  # an identifier value on more accounts than this is a hub
     train_max_pairs: int = 2_000_000  # cap for u-sampling
     seed: int = 42
     threads: int | None = None  # DuckDB threads; None = DuckDB's default
@@ -104,7 +104,7 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
         except ValueError as exc:
             raise EntityResolutionError(f"setting {name}: expected {kind}, got {value!r}") from exc
         out[name] = value
-    for name in ("match_threshold", "cluster_threshold", "link_floor", "hub_percentile"):
+    for name in ("match_threshold", "cluster_threshold", "link_floor"):
         if name in out and not 0.0 <= float(out[name]) <= 1.0:
             raise EntityResolutionError(f"setting {name}: expected a probability in [0, 1], got {out[name]}")
     return out

@@ -54,7 +54,7 @@ STEPS: list[tuple[str, str, str]] = [
      ") WHERE value IS NOT NULL AND prefix IS NOT NULL ORDER BY value"),
     ("matches", "load/merge_matches",
      "SELECT unique_id_l AS l, unique_id_r AS r, match_probability, match_weight, personal_weight, "
-     "(match_probability >= getvariable('match_threshold') AND personal_weight > 0) AS same_person "
+     "same_person "
      "FROM predictions ORDER BY l, r"),
 ]
 
@@ -99,7 +99,7 @@ def _write_batch(tx: ManagedTransaction, query: LiteralString, rows: list[dict[s
 
 
 def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_size: int = 5000,
-             match_threshold: float = 0.9, progress: ProgressFn | None = None) -> LoadResult:
+             progress: ProgressFn | None = None) -> LoadResult:
     """Load (or finish loading) the run folder `run_dir` into Neo4j."""
     manifest_path = run_dir / "manifest.json"
     db_path = run_dir / "er.duckdb"
@@ -116,7 +116,6 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     del records
     con = duckdb.connect(str(db_path), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET VARIABLE match_threshold = $t", {"t": match_threshold})
     rows_out: dict[str, int] = {}
     resumed: dict[str, int] = {}
     try:

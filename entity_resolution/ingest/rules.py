@@ -131,8 +131,8 @@ def name_tokens(raw: str | None) -> list[str]:
         return []
     folded = _APOSTROPHES.sub("", fold_name(raw))
     parts = [" ".join(_NON_ALNUM.sub(" ", part).split()) for part in folded.split(",")]
-    parts = [p for p in parts if p and not set(p.split()) <= AFFIXES]
     if len(parts) >= 2:
+        parts = [p for p in parts if p and not set(p.split()) <= AFFIXES]
         parts = parts[1:] + parts[:1]
     tokens = " ".join(parts).split()
     start = next((i for i, t in enumerate(tokens) if t not in TITLES), len(tokens))
@@ -156,9 +156,7 @@ def normalise_postcode(raw: str | None, country: str | None) -> str | None:
     if raw is None:
         return None
     text = raw.strip()
-    if _ZIP4_SEPARATED.fullmatch(text) or (
-        normalise_country(country) in ZIP_COUNTRIES and _ZIP4_BARE.fullmatch(text)
-    ):
+    if _ZIP4_SEPARATED.fullmatch(text) or (normalise_country(country) in ZIP_COUNTRIES and _ZIP4_BARE.fullmatch(text)):
         return text[:5]
     return "".join(c for c in text if c.isalnum()).upper() or None
 

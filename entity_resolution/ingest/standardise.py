@@ -6,11 +6,11 @@ written once as a pure function in rules.py, the reference the tests hold this S
 
 Speed: whatever a regular expression can decide runs as DuckDB SQL over whole tables. Python sees
 only distinct values that SQL cannot settle: emails outside a plain-ASCII subset (email-validator),
-names with non-ASCII letters (anyascii), addresses that are not dotted-quad IPv4 (ipaddress), and
-phone numbers in unusual shapes (phonenumbers). Parsing a phone number costs phonenumbers ~0.1 ms,
-too slow for a million distinct numbers, so numbers written with digits, separators and an optional
-leading "+" are parsed and validated in SQL with phonenumbers' own metadata patterns, following its
-parse() and is_valid_number() step by step (`_phone_fast_sql`); other shapes go to phonenumbers.
+non-ASCII name words (anyascii), IP text other than dotted-quad IPv4 and plain IPv6 (ipaddress),
+and phone numbers in unusual shapes (phonenumbers). Parsing a phone number costs phonenumbers
+~0.1 ms, too slow for a million distinct numbers, so numbers written with digits, separators and an
+optional leading "+" are parsed and validated in SQL with phonenumbers' own metadata patterns,
+following its parse() and is_valid_number() step by step (see the phone section below).
 """
 
 from __future__ import annotations
@@ -70,18 +70,20 @@ _MACROS = (
 
 def standardise(con: duckdb.DuckDBPyConnection) -> None:
     """Create std_accounts, std_devices and std_payments from in_accounts, in_devices, in_payments."""
-    _create_value_macros(con)
-    _build_email_lookup(con)
-    _build_name_lookup(con)
-    _build_phone_lookup(con)
-    _build_ip_lookup(con)
-    con.execute(_std_accounts_sql())
-    con.execute(_std_devices_sql())
-    con.execute(_std_payments_sql())
-    for table in _TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    for macro in _MACROS:
-        con.execute(f"DROP MACRO IF EXISTS {macro}")
+    try:
+        _create_value_macros(con)
+        _build_email_lookup(con)
+        _build_name_lookup(con)
+        _build_phone_lookup(con)
+        _build_ip_lookup(con)
+        con.execute(_std_accounts_sql())
+        con.execute(_std_devices_sql())
+        con.execute(_std_payments_sql())
+    finally:
+        for table in _TEMP_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        for macro in _MACROS:
+            con.execute(f"DROP MACRO IF EXISTS {macro}")
 
 
 # --- output tables -------------------------------------------------------------------------------
@@ -153,11 +155,12 @@ def _create_value_macros(con: duckdb.DuckDBPyConnection) -> None:
              WHEN regexp_full_match(pc, '[A-Za-z0-9]*') THEN nullif(upper(pc), '')
              ELSE nullif(upper(regexp_replace(pc, '[^\\pL\\pN]', '', 'g')), '') END"""
     )
+    separators = "' -' || chr(9) || chr(10) || chr(12) || chr(13)"  # as rules.card_digits
     con.execute(
-        """CREATE OR REPLACE TEMP MACRO _card_digits(s, lo, hi) AS
-        CASE WHEN length(translate(s, ' \t\n\f\r-', '')) BETWEEN lo AND hi
-              AND regexp_full_match(translate(s, ' \t\n\f\r-', ''), '[0-9]*')
-             THEN translate(s, ' \t\n\f\r-', '') END"""
+        f"""CREATE OR REPLACE TEMP MACRO _card_digits(s, lo, hi) AS
+        CASE WHEN length(translate(s, {separators}, '')) BETWEEN lo AND hi
+              AND regexp_full_match(translate(s, {separators}, ''), '[0-9]*')
+             THEN translate(s, {separators}, '') END"""
     )
 
 
@@ -170,12 +173,11 @@ def _python_lookup(
     keys_sql: str,
     fn: Callable[..., tuple[Any, ...]],
     outputs: Sequence[tuple[str, pa.DataType]],
-    params: Sequence[Any] = (),
 ) -> None:
     """Create `table` (key columns of `keys_sql`, then `outputs`) by mapping each distinct key row."""
     import pyarrow as pa
 
-    keys = con.execute(keys_sql, list(params)).to_arrow_table()
+    keys = con.sql(keys_sql).to_arrow_table()
     columns = [keys.column(i).to_pylist() for i in range(keys.num_columns)]
     results = [fn(*row) for row in zip(*columns, strict=True)]
     data: dict[str, pa.Array | pa.ChunkedArray] = dict(zip(keys.column_names, keys.columns, strict=True))
@@ -535,9 +537,9 @@ def _phone_regions() -> dict[str, _PhoneRegion]:
     out: dict[str, _PhoneRegion] = {}
     for region in sorted(SUPPORTED_REGIONS):
         meta = PhoneMetadata.metadata_for_region(region)
-        if meta is None:
+        general = meta.general_desc if meta is not None else None
+        if meta is None or general is None:
             continue
-        general = meta.general_desc
         npfp = meta.national_prefix_for_parsing or None
         transform = meta.national_prefix_transform_rule or None
         types = []
@@ -604,8 +606,7 @@ def _phone_meta_sql() -> list[str]:
     for cc in codes:
         by_len[len(cc)].append(_lit(cc))
     cc_case = " ".join(
-        f"WHEN list_contains([{', '.join(ccs)}], substr(s, 1, {n})) THEN substr(s, 1, {n})"
-        for n, ccs in by_len.items()
+        f"WHEN list_contains([{', '.join(ccs)}], substr(s, 1, {n})) THEN substr(s, 1, {n})" for n, ccs in by_len.items()
     )
     return [
         f"""CREATE OR REPLACE TEMP TABLE _ph_meta AS SELECT * FROM (VALUES {rows})
@@ -773,7 +774,9 @@ def _phone_validate(con: duckdb.DuckDBPyConnection) -> None:
                 claim, ok_if_claimed = "regexp_matches(nn, $ld)", ok
             _run(con, f"CREATE OR REPLACE TEMP TABLE _ph_step AS SELECT *, {claim} AS claimed FROM _ph_left", params)
             _run(con, f"INSERT INTO _ph_valid SELECT key, region, {ok_if_claimed} FROM _ph_step WHERE claimed", params)
-            con.execute("CREATE OR REPLACE TEMP TABLE _ph_left AS SELECT key, region, nn FROM _ph_step WHERE NOT claimed")
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _ph_left AS SELECT key, region, nn FROM _ph_step WHERE NOT claimed"
+            )
 
 
 def _build_phone_lookup(con: duckdb.DuckDBPyConnection) -> None:

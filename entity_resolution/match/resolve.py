@@ -25,8 +25,7 @@ logging.getLogger("splink").setLevel(logging.WARNING)
 
 @dataclass(frozen=True)
 class ResolveCounts:
-    predictions: int
-    links: int
+    links: int  # pairs scored at or above the link floor
     same_person_links: int
     entities: int
     largest_entity: int
@@ -109,6 +108,7 @@ def predict_and_cluster(
     link_floor: float,
     match_threshold: float,
     cluster_threshold: float,
+    min_personal_weight: float,
 ) -> ResolveCounts:
     """Create `predictions` (pairs above the floor, with evidence) and `clusters` (account -> cluster)."""
     model = load_model(model_path)
@@ -117,19 +117,27 @@ def predict_and_cluster(
     columns = {str(c) for c in pred.as_duckdbpyrelation().columns}
     con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})
     pred.drop_table_from_database_and_remove_from_cache()
-    # Same person = probable match whose personal attributes agree on balance: shared devices, cards and IPs
-    # can tip a close call but never merge people whose names, emails and birth dates disagree.
+    # Same person = a probable match that personal attributes alone support (names, email, phone, birth
+    # date); shared devices, cards, IPs and postcode can tip a close call but never stand in for identity.
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE predictions AS
+        SELECT *, (match_probability >= $threshold AND personal_weight >= $min_personal) AS same_person
+        FROM predictions
+        """,
+        {"threshold": match_threshold, "min_personal": min_personal_weight},
+    )
     con.execute(
         """
         CREATE OR REPLACE TABLE same_person_edges AS
         SELECT unique_id_l, unique_id_r, match_probability, match_weight
         FROM predictions
-        WHERE match_probability >= $threshold AND personal_weight > 0
+        WHERE match_probability >= $threshold AND personal_weight >= $min_personal
         """,
-        {"threshold": min(match_threshold, cluster_threshold)},
+        {"threshold": cluster_threshold, "min_personal": min_personal_weight},
     )
     _cluster(con, cluster_threshold)
-    return _counts(con, match_threshold)
+    return _counts(con)
 
 
 def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:
@@ -149,16 +157,14 @@ def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:
     cc.drop_table_from_database_and_remove_from_cache()
 
 
-def _counts(con: duckdb.DuckDBPyConnection, match_threshold: float) -> ResolveCounts:
+def _counts(con: duckdb.DuckDBPyConnection) -> ResolveCounts:
     row = one_row(
         con,
         """
         SELECT (SELECT count(*) FROM predictions),
-               (SELECT count(*) FROM predictions WHERE match_probability >= $t),
-               (SELECT count(*) FROM predictions WHERE match_probability >= $t AND personal_weight > 0),
+               (SELECT count(*) FROM predictions WHERE same_person),
                (SELECT count(DISTINCT cluster_id) FROM clusters),
                (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM clusters GROUP BY cluster_id))
         """,
-        {"t": match_threshold},
     )
     return ResolveCounts(*(int(v) for v in row))

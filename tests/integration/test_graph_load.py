@@ -75,7 +75,7 @@ def test_load_is_idempotent(graph: neo4j.Driver, runs: dict[str, Path]) -> None:
 def test_incremental_load_moves_memberships_and_retires_links(graph: neo4j.Driver, runs: dict[str, Path]) -> None:
     load_run(graph, runs["early"])
     early_links = _count(graph, "MATCH ()-[m:MATCHES]->() RETURN count(m)")
-    result = load_run(graph, runs["full"], match_threshold=0.999)
+    result = load_run(graph, runs["full"])
     # every account in exactly one entity, and it is the entity of the latest run
     assert _count(graph, "MATCH (a:Account) WHERE count { (a)-[:MEMBER_OF]->() } <> 1 RETURN count(a)") == 0
     expected = dict(duckdb.sql(

@@ -210,7 +210,7 @@ def test_households_share_a_home_but_are_different_people(
 
 def test_hubs_are_shared_by_hundreds_at_ten_thousand() -> None:
     layout = plan(np.random.default_rng(0), 10_000)
-    sizes = Counter()
+    sizes: Counter[str] = Counter()
     for g in layout.groups:
         sizes[g.kind] += 1
         if g.kind == "hub_ip":
