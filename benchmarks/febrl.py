@@ -16,6 +16,7 @@ import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
 from entity_resolution.match.resolve import estimate, make_linker
+from entity_resolution.settings import Settings
 
 
 def _name(col: str, other: str) -> cl.CustomComparison:
@@ -118,9 +119,11 @@ def _score(con: duckdb.DuckDBPyConnection, pred_table: str, tables: tuple[str, .
             "true_pairs": int(true_pairs), "scored_pairs": len(rows)}
 
 
-def run_ours(name: str, default_threshold: float = 0.9, seed: int = 42) -> dict[str, Any]:
+def run_ours(name: str, default_threshold: float | None = None, seed: int = 42) -> dict[str, Any]:
     """Our recipe (estimate() + scoring) on FEBRL with a FEBRL-specific comparison set."""
     link = name == "febrl4"
+    if default_threshold is None:
+        default_threshold = Settings().match_threshold
     con = duckdb.connect()
     tables = _load(con, name)
     settings = SettingsCreator(

@@ -92,15 +92,15 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
 def _std_accounts_sql() -> str:
     return """
     CREATE OR REPLACE TABLE std_accounts AS
-    WITH a AS (SELECT *, _country(country) AS country_norm FROM in_accounts)
+    WITH a AS (SELECT *, _country(country) AS country_norm, _ipv4(signup_ip) AS v4 FROM in_accounts)
     SELECT a.account_id, a.created_at,
            a.email AS email_raw, e.email_canonical, e.email_local, e.email_domain,
            e.email_valid, e.email_disposable,
            a.full_name AS full_name_raw, n.name_norm, n.first_name, n.last_name,
            a.phone AS phone_raw, p.phone_e164,
            a.date_of_birth, _postcode(a.postcode, a.country_norm) AS postcode, a.country_norm AS country,
-           CASE WHEN _ipv4(a.signup_ip) THEN a.signup_ip ELSE ip.ip END AS signup_ip,
-           CASE WHEN _ipv4(a.signup_ip) THEN _ipv4_prefix(a.signup_ip) ELSE ip.ip_prefix END AS signup_ip_prefix
+           CASE WHEN a.v4 THEN a.signup_ip ELSE ip.ip END AS signup_ip,
+           CASE WHEN a.v4 THEN _ipv4_prefix(a.signup_ip) ELSE ip.ip_prefix END AS signup_ip_prefix
     FROM a
     LEFT JOIN _std_email e ON e.email_raw = a.email
     LEFT JOIN _std_name n ON n.name_raw = a.full_name
@@ -112,11 +112,12 @@ def _std_accounts_sql() -> str:
 def _std_devices_sql() -> str:
     return """
     CREATE OR REPLACE TABLE std_devices AS
+    WITH d AS (SELECT *, _ipv4(ip) AS v4 FROM in_devices)
     SELECT d.account_id, d.observed_at, d.device_id,
-           CASE WHEN _ipv4(d.ip) THEN d.ip ELSE ip.ip END AS ip,
-           CASE WHEN _ipv4(d.ip) THEN _ipv4_prefix(d.ip) ELSE ip.ip_prefix END AS ip_prefix,
+           CASE WHEN d.v4 THEN d.ip ELSE ip.ip END AS ip,
+           CASE WHEN d.v4 THEN _ipv4_prefix(d.ip) ELSE ip.ip_prefix END AS ip_prefix,
            d.user_agent
-    FROM in_devices d
+    FROM d
     LEFT JOIN _std_ip ip ON ip.ip_raw = d.ip
     """
 
@@ -158,8 +159,9 @@ def _create_value_macros(con: duckdb.DuckDBPyConnection) -> None:
     separators = "' -' || chr(9) || chr(10) || chr(12) || chr(13)"  # as rules.card_digits
     con.execute(
         f"""CREATE OR REPLACE TEMP MACRO _card_digits(s, lo, hi) AS
-        CASE WHEN length(translate(s, {separators}, '')) BETWEEN lo AND hi
-              AND regexp_full_match(translate(s, {separators}, ''), '[0-9]*')
+        CASE WHEN length(s) BETWEEN lo AND hi AND regexp_full_match(s, '[0-9]*') THEN s
+             WHEN length(translate(s, {separators}, '')) BETWEEN lo AND hi
+                  AND regexp_full_match(translate(s, {separators}, ''), '[0-9]*')
              THEN translate(s, {separators}, '') END"""
     )
 

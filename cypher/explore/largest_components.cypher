@@ -1,0 +1,48 @@
+// The largest rings, biggest first. Before detection has written Ring nodes, the largest components of accounts
+// joined through shared devices, cards and IPs instead (identifiers used by more than $hub_min_accounts accounts
+// are not followed); a component's id is its smallest account_id, which the ring query accepts as $ring_id.
+// params: $hub_min_accounts (int, e.g. 25), $limit (int)
+// returns: component_id, kind ('ring' or 'component'), accounts, entities, shared_devices, shared_cards,
+//          shared_ips, first_created, last_created, sample_account_ids (up to 10)
+CALL () {
+  MATCH (ring:Ring)<-[:IN_RING]-(a:Account)
+  RETURN ring.ring_id AS component_id, 'ring' AS kind, collect(a) AS members
+  UNION ALL
+  MATCH (ring:Ring)
+  WITH count(ring) AS rings
+  WHERE rings = 0
+  CALL () {
+    MATCH (i:Device|Card|IP)
+    WHERE COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-() } > $hub_min_accounts
+    RETURN collect(i) AS hubs
+  }
+  MATCH (i:Device|Card|IP)
+  WHERE 2 <= COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-() } <= $hub_min_accounts
+  MATCH (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-(seed:Account)
+  WITH DISTINCT seed, hubs
+  CALL apoc.path.subgraphNodes(seed, {
+    relationshipFilter: 'USED_DEVICE|USED_CARD|USED_IP', denylistNodes: hubs
+  }) YIELD node
+  WITH seed, [n IN collect(node) WHERE n:Account] AS members
+  WHERE all(m IN members WHERE seed.account_id <= m.account_id)
+  RETURN seed.account_id AS component_id, 'component' AS kind, members
+}
+WITH component_id, kind, members, size(members) AS accounts
+ORDER BY accounts DESC, component_id
+LIMIT $limit
+CALL (members) {
+  UNWIND members AS m
+  OPTIONAL MATCH (m)-[:MEMBER_OF]->(e:Entity)
+  RETURN count(DISTINCT e) AS entities, min(m.created_at) AS first_created, max(m.created_at) AS last_created
+}
+CALL (members) {
+  UNWIND members AS m
+  OPTIONAL MATCH (m)-[:USED_DEVICE|USED_CARD|USED_IP]->(i)
+  WITH i, count(DISTINCT m) AS users
+  RETURN count(CASE WHEN i:Device AND users >= 2 THEN 1 END) AS shared_devices,
+         count(CASE WHEN i:Card AND users >= 2 THEN 1 END) AS shared_cards,
+         count(CASE WHEN i:IP AND users >= 2 THEN 1 END) AS shared_ips
+}
+RETURN component_id, kind, accounts, entities, shared_devices, shared_cards, shared_ips, first_created,
+       last_created, [m IN members | m.account_id][..10] AS sample_account_ids
+ORDER BY accounts DESC, component_id

@@ -1,0 +1,81 @@
+"""What a detection backend (in-process or Neo4j) hands to the shared finishing step, as Arrow tables.
+
+Both backends compute these facts independently from the same data; `finish` then assigns ring ids, scores
+risk and writes the files, so the equivalence test compares exactly what each backend computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+
+ACCOUNTS = pa.schema([
+    ("account_id", pa.string()),
+    ("entity_id", pa.string()),
+    ("created_at", TS),
+    ("component_id", pa.string()),
+    ("part_id", pa.string()),  # ring-candidate part; null for entities sharing nothing
+    ("is_bridge", pa.bool_()),
+    ("shared_identifier_count", pa.int64()),  # shared non-hub identifiers this account used
+    ("entity_accounts", pa.int64()),  # accounts of its entity (as of)
+    ("entity_emails", pa.int64()),  # distinct e-mail addresses across the entity's accounts
+    ("entity_disputed", pa.int64()),  # disputed payments across the entity's accounts
+])
+COMPONENTS = pa.schema([
+    ("component_id", pa.string()),
+    ("entity_count", pa.int64()),
+    ("account_count", pa.int64()),
+    ("growth_1d", pa.int64()),
+    ("growth_7d", pa.int64()),
+    ("growth_30d", pa.int64()),
+])
+PARTS = pa.schema([  # parts that pass the ring rule
+    ("part_id", pa.string()),
+    ("entity_count", pa.int64()),
+    ("account_count", pa.int64()),
+    ("device_count", pa.int64()),
+    ("card_count", pa.int64()),
+    ("ip_count", pa.int64()),
+    ("email_count", pa.int64()),
+    ("phone_count", pa.int64()),
+    ("first_seen", TS),
+    ("last_seen", TS),
+    ("growth_7d", pa.int64()),
+])
+BRIDGES = pa.schema([
+    ("bridge_kind", pa.string()),  # "entity" or an identifier kind
+    ("bridge_value", pa.string()),  # entity id or identifier value
+    ("component_id", pa.string()),
+    ("split_sizes", pa.list_(pa.int64())),  # entities per part left by the removal, largest first
+    ("account_ids", pa.list_(pa.string())),  # accounts flagged is_bridge by it
+    ("via", pa.list_(pa.string())),  # "kind:value" identifiers forming the bridging links
+    ("part_ids", pa.list_(pa.string())),
+])
+HUBS = pa.schema([
+    ("kind", pa.string()),
+    ("value", pa.string()),
+    ("entity_count", pa.int64()),
+    ("account_count", pa.int64()),
+])
+
+
+@dataclass(frozen=True)
+class Facts:
+    run_id: str  # the resolution run the data came from
+    as_of: datetime
+    backend: str  # "in-process", "neo4j-gds" or "neo4j-cypher"
+    hub_threshold: int
+    accounts: pa.Table
+    components: pa.Table
+    parts: pa.Table
+    bridges: pa.Table
+    hubs: pa.Table
+
+
+def table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema)

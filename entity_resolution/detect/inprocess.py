@@ -1,0 +1,247 @@
+"""The embedded backend: detection facts from a run folder's er.duckdb, with DuckDB and igraph.
+
+Only data observed at or before as_of is used: accounts created after it and identifier uses first seen
+after it are left out before anything is counted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import EntityResolutionError
+from . import facts as F
+from .settings import DetectSettings
+from .structure import analyse
+
+BACKEND = "in-process"
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    manifest = run_dir / "manifest.json"
+    if not manifest.is_file() or not (run_dir / "er.duckdb").is_file():
+        raise EntityResolutionError(f"{run_dir} is not a run folder (needs manifest.json and er.duckdb from `er run`)")
+    data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+    return data
+
+
+def resolve_as_of(settings: DetectSettings, run_as_of: datetime) -> datetime:
+    if settings.as_of is None:
+        return run_as_of
+    if settings.as_of > run_as_of:
+        raise EntityResolutionError(
+            f"as_of {settings.as_of.isoformat()} is after the run's as_of {run_as_of.isoformat()}: "
+            "the run holds no data past its own as_of"
+        )
+    return settings.as_of
+
+
+def accounts_sql() -> str:
+    return """
+    CREATE TEMP TABLE d_acc AS
+    SELECT a.account_id, e.entity_id, a.created_at
+    FROM std_accounts a JOIN entities e USING (account_id)
+    WHERE a.created_at <= getvariable('as_of')
+    """
+
+
+def uses_sql() -> str:
+    """Every account-identifier use as of as_of: the same five relationships the Neo4j loader writes."""
+    return """
+    CREATE TEMP TABLE d_uses AS
+    WITH raw AS (
+        SELECT account_id, 'device' AS kind, device_id AS value, observed_at AS t, NULL::BOOLEAN AS disputed
+        FROM std_devices WHERE device_id IS NOT NULL
+        UNION ALL SELECT account_id, 'ip', ip, observed_at, NULL FROM std_devices WHERE ip IS NOT NULL
+        UNION ALL SELECT account_id, 'ip', signup_ip, created_at, NULL FROM std_accounts WHERE signup_ip IS NOT NULL
+        UNION ALL SELECT account_id, 'card', card_fingerprint, observed_at, disputed
+        FROM std_payments WHERE card_fingerprint IS NOT NULL
+        UNION ALL SELECT account_id, 'email', email_canonical, created_at, NULL
+        FROM std_accounts WHERE email_canonical IS NOT NULL
+        UNION ALL SELECT account_id, 'phone', phone_e164, created_at, NULL
+        FROM std_accounts WHERE phone_e164 IS NOT NULL
+    )
+    SELECT r.account_id, a.entity_id, r.kind, r.value, min(r.t) AS first_seen, max(r.t) AS last_seen,
+           count(*) FILTER (WHERE r.disputed) AS disputed
+    FROM raw r JOIN d_acc a USING (account_id)
+    WHERE r.t <= getvariable('as_of')
+    GROUP BY ALL
+    """
+
+
+def degrees_sql() -> str:
+    return """
+    CREATE TEMP TABLE d_deg AS
+    SELECT kind, value, count(DISTINCT entity_id) AS entity_count, count(DISTINCT account_id) AS account_count
+    FROM d_uses GROUP BY ALL HAVING count(DISTINCT entity_id) >= 2
+    """
+
+
+def shared_edges_sql() -> str:
+    return """
+    SELECT DISTINCT u.entity_id, u.kind, u.value
+    FROM d_uses u JOIN d_deg d USING (kind, value)
+    WHERE d.entity_count <= getvariable('hub_threshold')
+    ORDER BY ALL
+    """
+
+
+def account_facts_sql() -> str:
+    return """
+    WITH per_account AS (
+        SELECT u.account_id, count(*) FILTER (WHERE i.kind IS NOT NULL) AS shared_identifier_count
+        FROM d_uses u LEFT JOIN d_ident i USING (kind, value)
+        GROUP BY ALL
+    ), per_entity AS (
+        SELECT a.entity_id, count(DISTINCT a.account_id) AS entity_accounts,
+               count(DISTINCT u.value) FILTER (WHERE u.kind = 'email') AS entity_emails,
+               coalesce(sum(u.disputed), 0) AS entity_disputed
+        FROM d_acc a LEFT JOIN d_uses u USING (account_id)
+        GROUP BY ALL
+    )
+    SELECT a.account_id, a.entity_id, a.created_at,
+           coalesce(s.component_id,
+                    'C-' || CASE WHEN starts_with(a.entity_id, 'E-') THEN a.entity_id[3:] ELSE a.entity_id END)
+               AS component_id,
+           s.part_id, coalesce(s.is_bridge, false) AS is_bridge,
+           coalesce(p.shared_identifier_count, 0) AS shared_identifier_count,
+           e.entity_accounts, e.entity_emails, e.entity_disputed::BIGINT AS entity_disputed
+    FROM d_acc a
+    LEFT JOIN d_ent s USING (entity_id)
+    LEFT JOIN per_account p USING (account_id)
+    JOIN per_entity e USING (entity_id)
+    ORDER BY a.account_id
+    """
+
+
+def components_sql() -> str:
+    return """
+    SELECT component_id, count(DISTINCT entity_id) AS entity_count, count(*) AS account_count,
+           count(*) FILTER (WHERE created_at > getvariable('as_of') - INTERVAL 1 DAY) AS growth_1d,
+           count(*) FILTER (WHERE created_at > getvariable('as_of') - INTERVAL 7 DAY) AS growth_7d,
+           count(*) FILTER (WHERE created_at > getvariable('as_of') - INTERVAL 30 DAY) AS growth_30d
+    FROM d_facts GROUP BY component_id ORDER BY component_id
+    """
+
+
+def parts_sql() -> str:
+    """Ring candidates: parts with enough entities sharing enough identifiers, households left out.
+
+    Identifiers used by exactly the same entities of the part (a café PC and the café's IP) count once
+    towards ring_min_identifiers: they are one piece of evidence, not two."""
+    return """
+    WITH pe AS (SELECT DISTINCT part_id, entity_id FROM d_facts WHERE part_id IS NOT NULL),
+    shared AS (
+        SELECT pe.part_id, u.kind, u.value, list_sort(list(DISTINCT u.entity_id)) AS members
+        FROM pe JOIN d_uses u USING (entity_id) JOIN d_ident i USING (kind, value)
+        GROUP BY ALL HAVING count(DISTINCT u.entity_id) >= 2
+    ),
+    counts AS (
+        SELECT part_id,
+               count(*) FILTER (WHERE kind = 'device') AS device_count,
+               count(*) FILTER (WHERE kind = 'card') AS card_count,
+               count(*) FILTER (WHERE kind = 'ip') AS ip_count,
+               count(*) FILTER (WHERE kind = 'email') AS email_count,
+               count(*) FILTER (WHERE kind = 'phone') AS phone_count,
+               count(DISTINCT members) AS footprints
+        FROM shared GROUP BY part_id
+    ),
+    members AS (
+        SELECT f.part_id, count(DISTINCT f.entity_id) AS entity_count, count(*) AS account_count,
+               min(f.created_at) AS first_seen,
+               count(*) FILTER (WHERE f.created_at > getvariable('as_of') - INTERVAL 7 DAY) AS growth_7d
+        FROM d_facts f WHERE f.part_id IS NOT NULL GROUP BY f.part_id
+    ),
+    last AS (
+        SELECT f.part_id, greatest(max(u.last_seen), max(f.created_at)) AS last_seen
+        FROM d_facts f LEFT JOIN d_uses u USING (account_id)
+        WHERE f.part_id IS NOT NULL GROUP BY f.part_id
+    )
+    SELECT m.part_id, m.entity_count, m.account_count, c.device_count, c.card_count, c.ip_count,
+           c.email_count, c.phone_count, m.first_seen, l.last_seen, m.growth_7d
+    FROM members m JOIN counts c USING (part_id) JOIN last l USING (part_id)
+    WHERE m.entity_count >= getvariable('ring_min_entities')
+      AND c.footprints >= getvariable('ring_min_identifiers')
+      AND NOT (m.entity_count <= getvariable('household_max_entities')
+               AND c.device_count <= 1 AND c.ip_count <= 1 AND c.card_count <= 1
+               AND c.email_count = 0 AND c.phone_count = 0)
+    ORDER BY m.part_id
+    """
+
+
+def hubs_sql() -> str:
+    return """
+    SELECT kind, value, entity_count, account_count FROM d_deg
+    WHERE entity_count > getvariable('hub_threshold')
+    ORDER BY entity_count DESC, kind, value
+    """
+
+
+def compute_facts(run_dir: Path, settings: DetectSettings) -> F.Facts:
+    """Detection facts for the run folder, computed in memory (the oracle for the Neo4j backend)."""
+    manifest = read_manifest(run_dir)
+    as_of = resolve_as_of(settings, datetime.fromisoformat(manifest["as_of"]))
+    con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)  # scratch tables are TEMP
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET VARIABLE as_of = $t::TIMESTAMPTZ", {"t": as_of})
+        for name, value in (("ring_min_entities", settings.ring_min_entities),
+                            ("ring_min_identifiers", settings.ring_min_identifiers),
+                            ("household_max_entities", settings.household_max_entities)):
+            con.execute(f"SET VARIABLE {name} = $v", {"v": value})  # our own names
+        con.execute(accounts_sql())
+        con.execute(uses_sql())
+        con.execute(degrees_sql())
+        degrees = [int(r[0]) for r in con.execute("SELECT entity_count FROM d_deg").fetchall()]
+        threshold = settings.hub_threshold(degrees)
+        con.execute("SET VARIABLE hub_threshold = $v", {"v": threshold})
+        edges = con.execute(shared_edges_sql()).fetchall()
+        structure = analyse(((e, k, v) for e, k, v in edges), settings.bridge_min_part_entities)
+        ent = pa.table({
+            "entity_id": list(structure.entity_component),
+            "component_id": list(structure.entity_component.values()),
+            "part_id": [structure.entity_part.get(e) for e in structure.entity_component],
+            "is_bridge": [e in structure.bridge_entities for e in structure.entity_component],
+        })
+        ident = pa.table({
+            "kind": [k for k, _ in structure.ident_component],
+            "value": [v for _, v in structure.ident_component],
+            "component_id": list(structure.ident_component.values()),
+        })
+        con.register("d_ent_arrow", ent)
+        con.register("d_ident_arrow", ident)
+        con.execute("CREATE TEMP TABLE d_ent AS SELECT * FROM d_ent_arrow")
+        con.execute("CREATE TEMP TABLE d_ident AS SELECT * FROM d_ident_arrow")
+        accounts = con.sql(account_facts_sql()).to_arrow_table().cast(F.ACCOUNTS)
+        con.register("d_facts_arrow", accounts)
+        con.execute("CREATE TEMP TABLE d_facts AS SELECT * FROM d_facts_arrow")
+        components = con.sql(components_sql()).to_arrow_table().cast(F.COMPONENTS)
+        parts = con.sql(parts_sql()).to_arrow_table().cast(F.PARTS)
+        hubs = con.sql(hubs_sql()).to_arrow_table().cast(F.HUBS)
+        accounts_of = _accounts_by_entity(con)
+    finally:
+        con.close()
+    bridges = F.table([
+        {
+            "bridge_kind": b.kind, "bridge_value": b.value, "component_id": b.component_id,
+            "split_sizes": list(b.split_sizes),
+            "account_ids": sorted(a for e in b.entity_ids for a in accounts_of.get(e, ())),
+            "via": [f"{k}:{v}" for k, v in b.via], "part_ids": list(b.part_ids),
+        }
+        for b in structure.bridges
+    ], F.BRIDGES)
+    return F.Facts(run_id=str(manifest["run_id"]), as_of=as_of, backend=BACKEND, hub_threshold=threshold,
+                   accounts=accounts, components=components, parts=parts, bridges=bridges, hubs=hubs)
+
+
+def _accounts_by_entity(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for account_id, entity_id in con.execute("SELECT account_id, entity_id FROM d_facts WHERE is_bridge "
+                                             "ORDER BY account_id").fetchall():
+        out.setdefault(entity_id, []).append(account_id)
+    return out
