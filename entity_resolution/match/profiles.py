@@ -12,11 +12,24 @@ import duckdb
 from ..dbutil import scalar
 
 # The handle is the email local part with separators removed, so "john.smith@outlook.com" and
-# "johnsmith@gmail.com" compare on the same footing; its frequency gives the term-frequency adjustment.
+# "johnsmith@gmail.com" compare on the same footing. A handle spelled from the account's own name
+# ("michaelsmith84", "msmith") says nothing the name comparisons don't already say: counting it again
+# double-counts the name and, at 1M accounts, chains every "michael smith" together
+# (splink5-notes.md). Such handles are left out of matching; the exact-email level still sees them.
 STD_ACCOUNTS_EXT_SQL = """
 CREATE OR REPLACE TABLE std_accounts_ext AS
-SELECT account_id, nullif(regexp_replace(email_local, '[._\\-]', '', 'g'), '') AS email_handle
-FROM std_accounts
+WITH h AS (
+    SELECT account_id,
+           nullif(regexp_replace(email_local, '[._\\-]', '', 'g'), '') AS handle,
+           replace(coalesce(first_name, ''), ' ', '') AS f,
+           replace(coalesce(last_name, ''), ' ', '') AS l
+    FROM std_accounts
+)
+SELECT account_id,
+       CASE WHEN regexp_replace(handle, '[0-9]+', '', 'g')
+                 IN (f || l, l || f, left(f, 1) || l, f || left(l, 1), l || left(f, 1), f, l)
+            THEN NULL ELSE handle END AS email_handle
+FROM h
 """
 
 PROFILES_SQL = """

@@ -49,8 +49,11 @@ def estimate(linker: Any, *, deterministic: list[Any], em_rules: list[Any], max_
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
 
 
+PRIOR_RECALL = 0.7  # assumed share of true matches the deterministic rules catch
+
+
 def train_model(
-    con: duckdb.DuckDBPyConnection, out_path: Path, *, max_pairs: int, seed: int, recall: float = 0.7
+    con: duckdb.DuckDBPyConnection, out_path: Path, *, max_pairs: int, seed: int, recall: float = PRIOR_RECALL
 ) -> dict[str, Any]:
     """Estimate the account-profile model and save it as JSON (written to a temp file, then renamed)."""
     linker = make_linker(con, settings_creator())
@@ -113,6 +116,10 @@ def predict_and_cluster(
     """Create `predictions` (pairs above the floor, with evidence) and `clusters` (account -> cluster)."""
     model = load_model(model_path)
     linker = make_linker(con, model)
+    # m and u come from the saved model; the prior does not: the chance that two random accounts are one
+    # person falls as the data grows (duplicates per account stay roughly constant while pairs grow
+    # quadratically), so a prior trained on 10k accounts would be ~100x too high at 1M. Re-estimate it here.
+    linker.training.estimate_probability_two_random_records_match(deterministic_rules(), recall=PRIOR_RECALL)
     pred = linker.inference.predict(threshold_match_probability=link_floor)
     columns = {str(c) for c in pred.as_duckdbpyrelation().columns}
     con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})

@@ -100,7 +100,8 @@ def test_killed_load_resumes_without_duplicates(graph: neo4j.Driver, runs: dict[
     clean = snapshot(graph)
     wipe(graph)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "entity_resolution.cli", "-q", "load", "--from", str(runs["full"]), "--batch-size", "50"],
+        [sys.executable, "-m", "entity_resolution.cli", "-q", "load", "--from", str(runs["full"]),
+         "--batch-size", "50"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 240
