@@ -54,6 +54,7 @@ SELECT
 def score_run(run_dir: Path, truth_path: Path) -> Scores:
     """Score a run folder (entities.parquet, links.parquet) against a truth file with person_id."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         # Relations take the paths as values; no path is formatted into SQL.
         con.read_parquet(str(truth_path)).create_view("truth")

@@ -56,6 +56,7 @@ def _connect(path: str, settings: Settings) -> Any:
 
     con = duckdb.connect(path)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # the CLI shows its own progress
     if settings.threads:
         con.execute(f"SET threads = {int(settings.threads)}")
     if settings.memory_limit:

@@ -16,12 +16,14 @@ __all__ = ["DetectResult", "DetectSettings", "compute_signals"]
 
 
 def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
-                    previous: Path | None = None) -> DetectResult:
+                    previous: Path | None = None, *, out_dir: Path | None = None, run_id: str | None = None,
+                    run_as_of: datetime | None = None) -> DetectResult:
     """Compute the signals of a run folder in-process and write signals, rings, hubs, ring_events,
-    components and bridges (CSV + Parquet) and detect_manifest.json into it.
+    components and bridges (CSV + Parquet) and detect_manifest.json into it (or into out_dir).
 
     previous: an earlier run folder or `er detect` export holding signals.parquet; ring ids carry over from
     it and ring_events lists what changed since. Files are replaced only once all are written.
+    run_id, run_as_of: the run's id and as-of when its manifest.json is not written yet (pipeline.run).
     """
     from .core import write_detection
     from .inprocess import compute_facts
@@ -30,6 +32,6 @@ def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
     started = datetime.now(UTC)
     settings = settings or DetectSettings()
     prev = read_previous(previous) if previous is not None else None
-    facts = compute_facts(run_dir, settings)
+    facts = compute_facts(run_dir, settings, run_id=run_id, run_as_of=run_as_of)
     inputs = {"run_dir": str(run_dir), "database": str(run_dir / "er.duckdb")}
-    return write_detection(facts, settings, prev, run_dir, started, inputs)
+    return write_detection(facts, settings, prev, out_dir or run_dir, started, inputs)

@@ -48,9 +48,9 @@ def manifest(facts: Facts, settings: DetectSettings, previous: Previous | None, 
 
 
 def write_detection(facts: Facts, settings: DetectSettings, previous: Previous | None, out_dir: Path,
-                    started: datetime, inputs: dict[str, Any]) -> DetectResult:
+                    started: datetime, inputs: dict[str, Any], det_id: str | None = None) -> DetectResult:
     outputs = finish(facts, settings, previous)
-    det_id = detection_id(started)
+    det_id = det_id or detection_id(started)
     files = write_tables(out_dir, outputs.tables(),
                          manifest(facts, settings, previous, det_id, started, outputs.counts, inputs))
     return DetectResult(detection_id=det_id, run_id=facts.run_id, as_of=facts.as_of.isoformat(),

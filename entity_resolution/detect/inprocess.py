@@ -182,10 +182,18 @@ def hubs_sql() -> str:
     """
 
 
-def compute_facts(run_dir: Path, settings: DetectSettings) -> F.Facts:
-    """Detection facts for the run folder, computed in memory (the oracle for the Neo4j backend)."""
-    manifest = read_manifest(run_dir)
-    as_of = resolve_as_of(settings, datetime.fromisoformat(manifest["as_of"]))
+def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None = None,
+                  run_as_of: datetime | None = None) -> F.Facts:
+    """Detection facts for the run folder, computed in memory (the oracle for the Neo4j backend).
+
+    run_id and run_as_of default to the folder's manifest.json."""
+    if run_id is None or run_as_of is None:
+        manifest = read_manifest(run_dir)
+        run_id = run_id or str(manifest["run_id"])
+        run_as_of = run_as_of or datetime.fromisoformat(manifest["as_of"])
+    elif not (run_dir / "er.duckdb").is_file():
+        raise EntityResolutionError(f"{run_dir} holds no er.duckdb")
+    as_of = resolve_as_of(settings, run_as_of)
     con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)  # scratch tables are TEMP
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -231,11 +239,11 @@ def compute_facts(run_dir: Path, settings: DetectSettings) -> F.Facts:
             "bridge_kind": b.kind, "bridge_value": b.value, "component_id": b.component_id,
             "split_sizes": list(b.split_sizes),
             "account_ids": sorted(a for e in b.entity_ids for a in accounts_of.get(e, ())),
-            "via": [f"{k}:{v}" for k, v in b.via], "part_ids": list(b.part_ids),
+            "via": sorted(f"{k}:{v}" for k, v in b.via), "part_ids": list(b.part_ids),
         }
         for b in structure.bridges
     ], F.BRIDGES)
-    return F.Facts(run_id=str(manifest["run_id"]), as_of=as_of, backend=BACKEND, hub_threshold=threshold,
+    return F.Facts(run_id=run_id, as_of=as_of, backend=BACKEND, hub_threshold=threshold,
                    accounts=accounts, components=components, parts=parts, bridges=bridges, hubs=hubs)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -82,6 +83,6 @@ class DetectSettings:
         if self.hub_percentile is not None and shared_degrees:
             ordered = sorted(shared_degrees)
             # nearest-rank quantile: same value whichever backend counted the degrees
-            rank = max(1, -(-len(ordered) * self.hub_percentile // 1))
-            threshold = min(threshold, max(self.hub_floor, ordered[int(rank) - 1]))
+            rank = max(1, math.ceil(len(ordered) * self.hub_percentile))
+            threshold = min(threshold, max(self.hub_floor, ordered[rank - 1]))
         return int(threshold)

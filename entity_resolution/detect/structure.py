@@ -79,8 +79,8 @@ def analyse(edges: Iterable[tuple[str, str, str]], min_part: int) -> Structure:
 
     aps = set(g.articulation_points())
     qualifying: list[tuple[int, list[list[int]]]] = []  # (node, parts as vertex lists in g)
-    for c, vs in members.items():
-        if sum(is_entity[v] for v in vs) < 2 * min_part + 1:
+    for vs in members.values():
+        if sum(is_entity[v] for v in vs) < 2 * min_part:
             continue
         sub = g.induced_subgraph(vs)
         for local, v in enumerate(vs):

@@ -1,0 +1,152 @@
+"""`er detect`: re-run detection and write a dated export folder. Thin: options, one library call, a summary.
+
+Exit codes: 0 ok, 1 failure (nothing published), 2 bad input (e.g. --diff-against is not an export),
+3 another `er detect` holds the lock on the same --out folder (nothing was done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .errors import EntityResolutionError, InputError, LockedError, Problem
+
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+EXIT_LOCKED = 3  # same as entity_resolution.detect.export.EXIT_LOCKED (kept here so --help imports stay light)
+
+console = Console(stderr=True)
+out_console = Console()
+
+
+def _root_flag(ctx: typer.Context, name: str) -> Any:
+    """A flag of the root `er` callback (--quiet, --debug, --config), when run under it."""
+    return ctx.find_root().params.get(name)
+
+
+@contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    try:
+        yield
+    except LockedError as exc:
+        console.print(f"[yellow]Locked:[/yellow] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(code=EXIT_LOCKED) from exc
+    except InputError as exc:
+        if debug:
+            raise
+        console.print(f"[red]Bad input[/red]: {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(code=EXIT_BAD_INPUT) from exc
+    except EntityResolutionError as exc:
+        if debug:
+            raise
+        console.print(f"[red]Error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(code=EXIT_FAILURE) from exc
+
+
+def _parse_as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError([Problem("--as-of", None, None, "an ISO-8601 timestamp", repr(value))]) from exc
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _check_previous(path: Path | None) -> None:
+    if path is not None and not (path / "signals.parquet").is_file():
+        raise InputError([Problem(str(path), None, None, "an `er detect` export or run folder with signals.parquet",
+                                  "no signals.parquet")])
+
+
+def detect(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Export root: each run writes OUT/<UTC time>/ and "
+                                      "points OUT/latest at it.")],
+    diff_against: Annotated[Path | None, typer.Option("--diff-against", help="An earlier export to compare "
+                                                      "with (ring ids carry over; ring_events lists new, "
+                                                      "grown, shrunk, merged, split, dissolved). Default: the "
+                                                      "newest export in OUT, else the graph's last detection.")] = None,
+    from_run: Annotated[Path | None, typer.Option("--from", help="Detect in-process on this run folder "
+                                                  "instead of the graph (no Neo4j needed).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time for growth windows; data after it "
+                                              "is ignored. Default: the run's as-of.")] = None,
+    neo4j_uri: Annotated[str | None, typer.Option("--neo4j-uri", envvar="ER_NEO4J_URI",
+                                                  help="Bolt URI of your own Neo4j; password from "
+                                                       "NEO4J_PASSWORD or a prompt. Default: the managed "
+                                                       "server.")] = None,
+    neo4j_user: Annotated[str | None, typer.Option("--neo4j-user", help="Neo4j user (default neo4j).")] = None,
+    neo4j_database: Annotated[str | None, typer.Option("--neo4j-database",
+                                                       help="Neo4j database (default neo4j).")] = None,
+    no_gds: Annotated[bool, typer.Option("--no-gds", help="Use the plain Cypher/APOC queries even when GDS "
+                                         "is installed.")] = False,
+    no_write_back: Annotated[bool, typer.Option("--no-write-back", help="Do not write rings and signals "
+                                                "back into the graph.")] = False,
+) -> None:
+    """Re-run detection (rings, bridges, growth, risk) and write a new dated export folder.
+
+    Safe for cron and systemd timers: a second run on the same --out while one is running exits with code 3;
+    folders are complete or absent. Exit codes: 0 ok, 1 failure, 2 bad input, 3 locked.
+    """
+    from .detect import DetectSettings
+    from .detect.export import newest_export, run_export
+
+    quiet = bool(_root_flag(ctx, "quiet"))
+    debug = bool(_root_flag(ctx, "debug"))
+    with _errors(debug):
+        settings = DetectSettings(as_of=_parse_as_of(as_of))
+        _check_previous(diff_against)
+        if from_run is not None:
+            from .detect import compute_signals
+
+            def produce(tmp: Path) -> Any:
+                previous = diff_against or newest_export(out)
+                return compute_signals(from_run, settings, previous, out_dir=tmp)
+        else:
+            graph_settings = _graph_settings(_root_flag(ctx, "config"), neo4j_uri, neo4j_user, neo4j_database)
+
+            def produce(tmp: Path) -> Any:
+                from .detect.graph import detect_graph
+                from .graph.connection import connect
+
+                driver = connect(graph_settings)
+                try:
+                    return detect_graph(driver, tmp, settings, database=graph_settings.neo4j_database,
+                                        previous=diff_against or newest_export(out),
+                                        use_gds=False if no_gds else None, write=not no_write_back,
+                                        inputs={"neo4j_uri": graph_settings.neo4j_uri or "managed"})
+                finally:
+                    driver.close()
+
+        result = run_export(out, produce)
+    if not quiet:
+        table = Table(title=f"{result.detection_id} ({result.backend}) → {result.out_dir}")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        for k, v in result.counts.items():
+            table.add_row(k, f"{v:,}")
+        out_console.print(table)
+
+
+def _graph_settings(config: Path | None, uri: str | None, user: str | None, database: str | None) -> Any:
+    from .settings import Settings
+
+    settings = Settings.load(config, neo4j_uri=uri, neo4j_user=user, neo4j_database=database)
+    if settings.neo4j_uri and settings.neo4j_password is None:
+        # Never a flag: a password on the command line ends up in shell history and `ps`.
+        password = typer.prompt(f"Password for {settings.neo4j_user}@{settings.neo4j_uri}", hide_input=True)
+        settings = settings.with_overrides(neo4j_password=password)
+    return settings
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `detect` command to the `er` app."""
+    app.command("detect")(detect)

@@ -1,0 +1,217 @@
+"""The Neo4j backend: the cypher/detect/*.cypher queries on the current graph, GDS when it is installed.
+
+Steps (each a file in cypher/detect/): identifier degrees -> hubs -> SHARES links (the detection graph) ->
+components (gds.wcc, else an APOC walk) -> bridge candidates (gds.articulationPoints, else every node with two
+links) -> bridge splits (APOC walks with the node blacklisted) -> ring parts (WCC without the bridge entities)
+-> facts. The shared finishing step (ring ids, risk) then runs in Python and the results are written back:
+Ring nodes, (:Account)-[:IN_RING]->(:Ring), signal properties on accounts and entities, all tagged with the
+detection id and the run id. Working properties (detect_*) and SHARES links stay until the next detection,
+so investigators can look at the graph detection used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from neo4j import Driver
+from neo4j.exceptions import ClientError
+
+from ..errors import GraphError
+from ..graph.cypher import load_cypher
+from . import facts as F
+from .core import DetectResult, detection_id, write_detection
+from .finish import Outputs, Previous
+from .settings import DetectSettings
+
+ProgressFn = Callable[[str, bool], None]
+BATCH = 5000
+
+
+def has_gds(driver: Driver, database: str) -> bool:
+    """True when `RETURN gds.version()` works (the plugin is installed and allowed)."""
+    try:
+        driver.execute_query(load_cypher("detect/gds_version"), database_=database)
+    except ClientError:
+        return False
+    return True
+
+
+def _require_apoc(driver: Driver, database: str) -> None:
+    try:
+        driver.execute_query(load_cypher("detect/apoc_version"), database_=database)
+    except ClientError as exc:
+        raise GraphError("detection on Neo4j needs the APOC plugin (apoc.path.subgraphNodes); "
+                         "the managed server (`er neo4j start`) installs it") from exc
+
+
+def _native(value: Any) -> Any:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+class _Runner:
+    def __init__(self, driver: Driver, database: str, progress: ProgressFn | None) -> None:
+        self.driver, self.database, self.progress = driver, database, progress
+
+    def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = self.driver.execute_query(load_cypher(name), params, database_=self.database)
+        return [{k: _native(v) for k, v in r.items()} for r in records]
+
+    def auto(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run in an auto-commit transaction (needed by CALL ... IN TRANSACTIONS)."""
+        with self.driver.session(database=self.database) as session:
+            result = session.run(load_cypher(name), params)
+            return [{k: _native(v) for k, v in r.items()} for r in result]
+
+    def write_rows(self, name: str, rows: list[dict[str, Any]], **params: Any) -> None:
+        query = load_cypher(name)
+        for start in range(0, len(rows), BATCH):
+            self.driver.execute_query(query, {"rows": rows[start:start + BATCH], **params}, database_=self.database)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name, False)
+        yield
+        if self.progress:
+            self.progress(name, True)
+
+
+def current_run(driver: Driver, database: str = "neo4j") -> tuple[str, datetime]:
+    records, _, _ = driver.execute_query(load_cypher("detect/current_run"), database_=database)
+    if not records:
+        raise GraphError("the graph holds no completely loaded run: load one with `er load --from RUN`")
+    as_of = _native(records[0]["as_of"])
+    return str(records[0]["run_id"]), as_of.astimezone(UTC)
+
+
+def previous_from_graph(driver: Driver, database: str = "neo4j") -> Previous | None:
+    """The last detection written to the graph, or None when there was none."""
+    run = _Runner(driver, database, None)
+    accounts = frozenset(r["account_id"] for r in run.read("detect/previous_accounts"))
+    if not accounts:
+        return None
+    rings = {r["ring_id"]: frozenset(r["account_ids"]) for r in run.read("detect/previous_rings")}
+    return Previous(source="graph", rings=rings, accounts=accounts)
+
+
+def graph_facts(driver: Driver, settings: DetectSettings, *, det_id: str, database: str = "neo4j",
+                use_gds: bool | None = None, progress: ProgressFn | None = None) -> F.Facts:
+    """Run the detection queries on the graph and return the facts (working properties stay in the graph)."""
+    _require_apoc(driver, database)
+    gds = has_gds(driver, database) if use_gds is None else use_gds
+    run = _Runner(driver, database, progress)
+    run_id, run_as_of = current_run(driver, database)
+    as_of = settings.as_of or run_as_of
+    if as_of > run_as_of:
+        raise GraphError(f"as_of {as_of.isoformat()} is after the loaded run's as_of {run_as_of.isoformat()}")
+    graph_name = f"er-{det_id}"
+    min_component = 2 * settings.bridge_min_part_entities
+    try:
+        with run.step("reset"):
+            run.auto("detect/reset_shares")
+            run.auto("detect/reset_scratch")
+        with run.step("hubs"):
+            degrees = [int(r["entity_count"]) for r in run.auto("detect/identifier_degrees", as_of=as_of)]
+            threshold = settings.hub_threshold(degrees)
+            hubs = run.read("detect/hubs", threshold=threshold, detection_id=det_id)
+            run.auto("detect/link_entities", as_of=as_of, threshold=threshold, detection_id=det_id)
+        projected = False
+        with run.step("components"):
+            if gds:
+                projected = _project(run, graph_name, exclude_bridges=False)
+                if projected:
+                    run.read("detect/gds_components", graph=graph_name)
+            else:
+                run.auto("detect/apoc_components")
+        with run.step("bridges"):
+            if gds:
+                candidates = [r["node_id"] for r in run.read("detect/gds_articulation_points", graph=graph_name,
+                                                               min_entities=min_component)] if projected else []
+            else:
+                candidates = [r["node_id"] for r in run.read("detect/bridge_candidates", min_entities=min_component)]
+            splits = run.read("detect/bridge_splits", nodes=candidates, min_part=settings.bridge_min_part_entities)
+            entities = [s["node_id"] for s in splits if s["kind"] == "entity"]
+            run.read("detect/mark_bridges", nodes=entities)
+        with run.step("rings"):
+            if gds:
+                _drop(run, graph_name)
+                if _project(run, graph_name, exclude_bridges=True):
+                    run.read("detect/gds_parts", graph=graph_name)
+            else:
+                run.auto("detect/apoc_parts")
+            run.read("detect/attach_bridges")
+            details = {d["node_id"]: d for d in run.read("detect/bridge_details",
+                                                         nodes=[s["node_id"] for s in splits], as_of=as_of)}
+            parts = run.read("detect/ring_parts", as_of=as_of, ring_min_entities=settings.ring_min_entities,
+                             ring_min_identifiers=settings.ring_min_identifiers,
+                             household_max_entities=settings.household_max_entities)
+        with run.step("facts"):
+            accounts = run.read("detect/account_facts", as_of=as_of)
+            components = run.read("detect/component_growth", as_of=as_of)
+    finally:
+        if gds:
+            _drop(run, graph_name)
+    bridges = [{
+        "bridge_kind": s["kind"], "bridge_value": s["value"], "component_id": s["component_id"],
+        "split_sizes": s["split_sizes"], "account_ids": details[s["node_id"]]["account_ids"], "via": s["via"],
+        "part_ids": details[s["node_id"]]["part_ids"],
+    } for s in splits]
+    bridges.sort(key=lambda b: (b["component_id"], b["bridge_kind"], b["bridge_value"]))
+    return F.Facts(
+        run_id=run_id, as_of=as_of, backend="neo4j-gds" if gds else "neo4j-cypher", hub_threshold=threshold,
+        accounts=F.table(accounts, F.ACCOUNTS), components=F.table(components, F.COMPONENTS),
+        parts=F.table(parts, F.PARTS), bridges=F.table(bridges, F.BRIDGES), hubs=F.table(hubs, F.HUBS),
+    )
+
+
+def _project(run: _Runner, graph_name: str, *, exclude_bridges: bool) -> bool:
+    """Project the detection graph; False when it is empty (nothing is shared)."""
+    rows = run.read("detect/gds_project", graph=graph_name, exclude_bridges=exclude_bridges)
+    return bool(rows and rows[0]["nodes"])  # no rows to aggregate: GDS returns nulls, creates nothing
+
+
+def _drop(run: _Runner, graph_name: str) -> None:
+    run.read("detect/gds_drop", graph=graph_name)
+
+
+def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, database: str = "neo4j") -> None:
+    """Rings, memberships and signal properties into the graph, tagged with the detection and run ids."""
+    run = _Runner(driver, database, None)
+    run.auto("detect/clear_ring_members")
+    rings = outputs.rings.to_pylist()
+    run.write_rows("detect/write_rings", rings, detection_id=det_id, run_id=facts.run_id)
+    run.read("detect/retire_rings", detection_id=det_id)
+    signals = outputs.signals.to_pylist()
+    run.write_rows("detect/write_account_signals", signals, detection_id=det_id, run_id=facts.run_id)
+    entities: dict[str, dict[str, Any]] = {}
+    for s in signals:
+        e = entities.setdefault(s["entity_id"], {"entity_id": s["entity_id"], "component_id": s["component_id"],
+                                                 "ring_id": s["ring_id"], "is_bridge": False, "risk_score": 0.0})
+        e["is_bridge"] = e["is_bridge"] or s["is_bridge"]
+        e["risk_score"] = max(e["risk_score"], s["risk_score"])
+    run.write_rows("detect/write_entity_signals", list(entities.values()), detection_id=det_id, run_id=facts.run_id)
+
+
+def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None = None, *, database: str = "neo4j",
+                 previous: Path | None = None, use_gds: bool | None = None, write: bool = True,
+                 progress: ProgressFn | None = None, inputs: dict[str, Any] | None = None) -> DetectResult:
+    """Detect on the current graph, write the results back (unless write=False) and the files into out_dir.
+
+    previous: an earlier export to diff against; without it, the last detection stored in the graph.
+    """
+    from .output import read_previous
+
+    started = datetime.now(UTC)
+    settings = settings or DetectSettings()
+    det_id = detection_id(started)
+    prev = read_previous(previous) if previous is not None else previous_from_graph(driver, database)
+    facts = graph_facts(driver, settings, det_id=det_id, database=database, use_gds=use_gds, progress=progress)
+    result = write_detection(facts, settings, prev, out_dir, started, {"neo4j_database": database, **(inputs or {})},
+                             det_id=det_id)
+    if write:
+        write_back(driver, result.outputs, facts, det_id, database)
+    return result
