@@ -124,7 +124,7 @@ def test_failed_write_leaves_previous_files(detected: Path, monkeypatch: pytest.
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("disk full")
-        real(*args, **kwargs)  # type: ignore[arg-type]
+        real(*args, **kwargs)
 
     monkeypatch.setattr(output.pacsv, "write_csv", flaky)
     with pytest.raises(OSError, match="disk full"):

@@ -40,7 +40,7 @@ def test_bridge_joins_the_part_it_shares_most_with() -> None:
 
 def test_small_sides_do_not_make_a_bridge() -> None:
     # a weak member hanging off one identifier, and a pair hanging off a linker: parts below min_part
-    edges = _ring("a", 6, "device", ["d1", "d2"]) + [("E-w0", "device", "d1")]
+    edges = [*_ring("a", 6, "device", ["d1", "d2"]), ("E-w0", "device", "d1")]
     edges += [("E-l0", "device", "d2"), ("E-l0", "ip", "i9"), ("E-p0", "ip", "i9")]
     s = analyse(edges, min_part=5)
     assert s.bridge_entities == frozenset()
