@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from . import __version__
+from .cli_detect import register as register_detect
 from .cli_neo4j import neo4j_app
 from .errors import EntityResolutionError, InputError
 from .ingest import Inputs
@@ -287,6 +288,7 @@ def demo(
 
 
 app.add_typer(neo4j_app, name="neo4j", help="Install, start, stop and check a local Neo4j server.")
+register_detect(app)
 
 
 if __name__ == "__main__":

@@ -199,6 +199,11 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                 _drop_scratch(con)
         finally:
             con.close()
+        with phases.phase("detect"):
+            from .detect import compute_signals
+
+            prev = previous if previous is not None and (previous / "signals.parquet").is_file() else None
+            detection = compute_signals(tmp, previous=prev, run_id=run_id, run_as_of=when)
         counts_out = {
             **{f"{k}_rows": v for k, v in summary.rows.items()},
             "entities": int(n_distinct),
@@ -206,6 +211,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             "links": n_links,
             "same_person_links": counts.same_person_links,
             "largest_entity": counts.largest_entity,
+            **{f"detect_{k}": v for k, v in detection.counts.items()},
         }
         manifest = {
             "run_id": run_id,
@@ -223,6 +229,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             },
             "model": {"path": str(model_path), "sha256": _sha256(model_path), "trained_in_run": train_first},
             "previous_run": str(previous) if previous else None,
+            "detection_id": detection.detection_id,
             "versions": _package_versions(),
             "phase_seconds": phases.seconds,
         }

@@ -215,12 +215,13 @@ def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None
             "component_id": list(structure.entity_component.values()),
             "part_id": [structure.entity_part.get(e) for e in structure.entity_component],
             "is_bridge": [e in structure.bridge_entities for e in structure.entity_component],
-        })
+        }, schema=pa.schema([("entity_id", pa.string()), ("component_id", pa.string()), ("part_id", pa.string()),
+                             ("is_bridge", pa.bool_())]))
         ident = pa.table({
             "kind": [k for k, _ in structure.ident_component],
             "value": [v for _, v in structure.ident_component],
             "component_id": list(structure.ident_component.values()),
-        })
+        }, schema=pa.schema([("kind", pa.string()), ("value", pa.string()), ("component_id", pa.string())]))
         con.register("d_ent_arrow", ent)
         con.register("d_ident_arrow", ident)
         con.execute("CREATE TEMP TABLE d_ent AS SELECT * FROM d_ent_arrow")

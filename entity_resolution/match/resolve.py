@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,9 @@ from .model import (
     settings_creator,
 )
 
-logging.getLogger("splink").setLevel(logging.WARNING)
+# Splink narrates every step at INFO and warns about levels the data never shows (the IP-prefix level);
+# the CLI shows its own progress and the manifest records the model.
+SPLINK_LOG_LEVEL = "ERROR"
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def make_linker(con: duckdb.DuckDBPyConnection, settings: Any, tables: tuple[str
 
     db_api = DuckDBAPI(connection=con)
     sdfs = [db_api.register(t, dataset_display_name=t) for t in tables]
-    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings)
+    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings, log_level=SPLINK_LOG_LEVEL)
 
 
 def estimate(linker: Any, *, deterministic: list[Any], em_rules: list[Any], max_pairs: int, seed: int,
@@ -120,6 +121,8 @@ def predict_and_cluster(
     # person falls as the data grows (duplicates per account stay roughly constant while pairs grow
     # quadratically), so a prior trained on 10k accounts would be ~100x too high at 1M. Re-estimate it here.
     linker.training.estimate_probability_two_random_records_match(deterministic_rules(), recall=PRIOR_RECALL)
+    if not linker._settings_obj._probability_two_random_records_match > 0:
+        linker = make_linker(con, model)  # no deterministic match (tiny input): keep the model's prior
     pred = linker.inference.predict(threshold_match_probability=link_floor)
     columns = {str(c) for c in pred.as_duckdbpyrelation().columns}
     con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})

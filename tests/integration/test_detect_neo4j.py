@@ -7,13 +7,18 @@ from pathlib import Path
 
 import neo4j
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+import typer
 from neo4j_support import managed_driver
+from typer.testing import CliRunner
 
 from entity_resolution import pipeline
+from entity_resolution.cli_detect import register
 from entity_resolution.demo.generator import GeneratedPaths
 from entity_resolution.detect import compute_signals
 from entity_resolution.detect.core import DetectResult
+from entity_resolution.detect.export import LATEST, exports
 from entity_resolution.detect.graph import detect_graph, has_gds
 from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.snapshot import wipe
@@ -96,3 +101,23 @@ def test_results_are_written_back(neo4j_driver: neo4j.Driver, loaded: tuple[Path
     assert _count(neo4j_driver, "MATCH (a:Account) WHERE count { (a)-[:IN_RING]->() } > 1 RETURN count(a)") == 0
     assert _count(neo4j_driver, "MATCH (a:Account)-[:IN_RING]->(r:Ring) WHERE a.ring_id <> r.ring_id "
                                 "RETURN count(a)") == 0
+
+
+def test_er_detect_exports_from_the_graph(neo4j_driver: neo4j.Driver, loaded: tuple[Path, DetectResult],
+                                          tmp_path: Path) -> None:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """Test root."""
+
+    register(app)
+    _, oracle = loaded
+    root = tmp_path / "exports"
+    for _ in range(2):
+        result = CliRunner().invoke(app, ["detect", "--out", str(root)])
+        assert result.exit_code == 0, result.output
+    _, second = exports(root)
+    assert (root / LATEST).resolve() == second.resolve()
+    _same(oracle.outputs.rings, pq.read_table(second / "rings.parquet"), "exported rings")
+    assert pq.read_table(second / "ring_events.parquet").num_rows == 0  # diffed against the first export
