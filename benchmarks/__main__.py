@@ -1,10 +1,17 @@
-"""Entry point: python -m benchmarks accuracy | resolution [--size N]."""
+"""Entry point: python -m benchmarks accuracy | resolution | graph_load | detection | all [--size N].
+
+Each suite runs our path and its baselines on the same data in the same process run, prints a table (our
+figure, the baseline's, the ratio) and writes JSON to benchmarks/results/<suite>-<size>-<stamp>.json.
+Graph suites use the managed Neo4j named by the ER_NEO4J_* environment variables (`er neo4j start`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import platform
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,22 +61,55 @@ def _demo_accuracy(size: int) -> dict[str, object]:
     return {**scores, "phase_seconds": result.phase_seconds}
 
 
-SUITES = {"accuracy": _accuracy}
+def _resolution(args: argparse.Namespace) -> dict[str, object]:
+    from .resolution import run_suite
+
+    return run_suite(args.size, repeat=args.repeat)
+
+
+def _graph_load(args: argparse.Namespace) -> dict[str, object]:
+    from .graph_load import run_suite
+
+    return run_suite(args.size, repeat=args.repeat, naive_rows=args.naive_rows)
+
+
+def _detection(args: argparse.Namespace) -> dict[str, object]:
+    from .detection import run_suite
+
+    return run_suite(args.size, repeat=args.repeat)
+
+
+SUITES = {"accuracy": _accuracy, "resolution": _resolution, "graph_load": _graph_load, "detection": _detection}
+
+
+def _write(suite: str, args: argparse.Namespace, result: dict[str, object], seconds: float) -> Path:
+    from .common import machine
+
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    record = {"suite": suite, "size": args.size, "at": stamp, "seconds": round(seconds, 1),
+              "command": "python -m benchmarks " + " ".join(sys.argv[1:]), "machine": machine(),
+              "platform": platform.platform(), "result": result}
+    path = RESULTS / f"{suite}-{args.size}-{stamp}.json"
+    path.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    return path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("suite", choices=sorted(SUITES))
-    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("suite", choices=[*sorted(SUITES), "all"])
+    parser.add_argument("--size", type=int, default=10_000, help="accounts in the synthetic data set")
+    parser.add_argument("--repeat", type=int, default=1, help="repeats per contender; the fastest is reported")
+    parser.add_argument("--naive-rows", type=int, default=20_000,
+                        help="graph_load: rows the one-MERGE-per-row baseline loads before its rate is "
+                             "extrapolated (0: the whole graph)")
     args = parser.parse_args()
-    result = SUITES[args.suite](args)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    record = {"suite": args.suite, "size": args.size, "at": stamp, "machine": platform.platform(),
-              "result": result}
-    path = RESULTS / f"{args.suite}-{args.size}-{stamp}.json"
-    path.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
-    print(f"wrote {path}")
+    suites = list(SUITES) if args.suite == "all" else [args.suite]
+    for suite in suites:
+        start = time.perf_counter()
+        result = SUITES[suite](args)
+        path = _write(suite, args, result, time.perf_counter() - start)
+        print(f"{suite}: {time.perf_counter() - start:.0f} s, wrote {path}")
 
 
 if __name__ == "__main__":

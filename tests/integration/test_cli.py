@@ -190,3 +190,13 @@ def test_bad_input_exits_2_and_writes_nothing(case: str, valid_dir: Path, tmp_pa
     assert "accounts" in result.output or "devices" in result.output or "payments" in result.output
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_readme_quick_start_demo(tmp_path: Path) -> None:
+    """The README's first command runs `er demo`; the same at a small size, with its summary table."""
+    result = runner.invoke(app, ["demo", "--size", "2000", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "cluster_precision" in result.stdout
+    for name in ("entities", "links", "signals", "rings"):
+        assert (tmp_path / "demo" / "run" / f"{name}.parquet").is_file()
+    assert (tmp_path / "demo" / "input" / "truth.parquet").is_file()
