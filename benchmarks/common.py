@@ -25,6 +25,8 @@ from rich.table import Table
 CACHE = Path(__file__).resolve().parent / ".cache"
 SEED = 11
 console = Console()
+if not console.is_terminal:
+    console = Console(width=160)  # logs and CI: keep the tables readable
 
 
 def say(message: str) -> None:
@@ -83,10 +85,19 @@ def machine() -> dict[str, Any]:
             "memory_gib": round(pages / 2**30, 1), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
+def peak_rss() -> int:
+    """This process's peak resident set in bytes. VmHWM belongs to the process image, so a spawned child does
+    not inherit its parent's peak (ru_maxrss survives fork + exec and would report the parent's)."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
 def _measured(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, int]:
-    out = fn(*args)
-    # ru_maxrss is in KiB on Linux: the peak of this (fresh) process only.
-    return out, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return fn(*args), peak_rss()
 
 
 def in_child(fn: Callable[..., Any], *args: Any) -> tuple[Any, int]:

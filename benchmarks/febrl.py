@@ -92,11 +92,11 @@ def _score(con: duckdb.DuckDBPyConnection, pred_table: str, tables: tuple[str, .
     if link:
         true_pairs = con.execute(
             f"SELECT count(*) FROM {tables[0]} a JOIN {tables[1]} b USING (true_id)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     else:
         true_pairs = con.execute(
             f"SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) n FROM {tables[0]} GROUP BY true_id)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     rows = con.execute(
         f"SELECT match_probability, true_id_l = true_id_r FROM {pred_table} ORDER BY match_probability DESC"
     ).fetchall()

@@ -1,17 +1,21 @@
-// The fastest-growing rings: most accounts created in the $days days up to the latest Run's as_of. Before
-// detection has written Ring nodes, components of accounts joined through shared devices, cards and IPs instead
-// (identifiers used by more than $hub_min_accounts accounts are not followed; component id = smallest account_id).
+// The fastest-growing active rings: most accounts created in the $days days up to the as_of of the newest
+// completely loaded Run. Before detection has written Ring nodes (or when none is active), components of
+// accounts joined through shared devices, cards and IPs instead (identifiers used by more than
+// $hub_min_accounts accounts are not followed, and a component's id is its smallest account_id).
 // params: $days (int, e.g. 7), $hub_min_accounts (int, e.g. 25), $limit (int)
 // returns: component_id, kind ('ring' or 'component'), as_of, accounts, new_accounts, accounts_before,
 //          first_new, last_new, new_account_ids (up to 10)
 MATCH (run:Run)
-WITH run ORDER BY run.as_of DESC LIMIT 1
+WHERE run.complete
+WITH run ORDER BY run.loaded_at DESC, run.run_id DESC LIMIT 1
 WITH run.as_of AS as_of, run.as_of - duration({days: $days}) AS since
 CALL () {
   MATCH (ring:Ring)<-[:IN_RING]-(a:Account)
+  WHERE coalesce(ring.active, true)
   RETURN ring.ring_id AS component_id, 'ring' AS kind, collect(a) AS members
   UNION ALL
-  MATCH (ring:Ring)
+  OPTIONAL MATCH (ring:Ring)
+  WHERE coalesce(ring.active, true)
   WITH count(ring) AS rings
   WHERE rings = 0
   CALL () {
@@ -35,7 +39,7 @@ WITH component_id, kind, as_of, members,
 WHERE size(new_members) > 0
 WITH component_id, kind, as_of, size(members) AS accounts, size(new_members) AS new_accounts, new_members
 ORDER BY new_accounts DESC, accounts, component_id
-LIMIT $limit
+LIMIT toInteger($limit)
 RETURN component_id, kind, as_of, accounts, new_accounts, accounts - new_accounts AS accounts_before,
        reduce(t = null, m IN new_members | CASE WHEN t IS NULL OR m.created_at < t THEN m.created_at ELSE t END)
          AS first_new,

@@ -1,14 +1,17 @@
-// The largest rings, biggest first. Before detection has written Ring nodes, the largest components of accounts
-// joined through shared devices, cards and IPs instead (identifiers used by more than $hub_min_accounts accounts
-// are not followed); a component's id is its smallest account_id, which the ring query accepts as $ring_id.
+// The largest active rings, biggest first. Before detection has written Ring nodes (or when none is active),
+// the largest components of accounts joined through shared devices, cards and IPs instead (identifiers used by
+// more than $hub_min_accounts accounts are not followed). A component's id is its smallest account_id, which
+// the ring query accepts as $ring_id.
 // params: $hub_min_accounts (int, e.g. 25), $limit (int)
 // returns: component_id, kind ('ring' or 'component'), accounts, entities, shared_devices, shared_cards,
 //          shared_ips, first_created, last_created, sample_account_ids (up to 10)
 CALL () {
   MATCH (ring:Ring)<-[:IN_RING]-(a:Account)
+  WHERE coalesce(ring.active, true)
   RETURN ring.ring_id AS component_id, 'ring' AS kind, collect(a) AS members
   UNION ALL
-  MATCH (ring:Ring)
+  OPTIONAL MATCH (ring:Ring)
+  WHERE coalesce(ring.active, true)
   WITH count(ring) AS rings
   WHERE rings = 0
   CALL () {
@@ -29,7 +32,7 @@ CALL () {
 }
 WITH component_id, kind, members, size(members) AS accounts
 ORDER BY accounts DESC, component_id
-LIMIT $limit
+LIMIT toInteger($limit)
 CALL (members) {
   UNWIND members AS m
   OPTIONAL MATCH (m)-[:MEMBER_OF]->(e:Entity)

@@ -1,6 +1,6 @@
-// The neighbourhood of an account to depth $depth (hops; 2 reaches the accounts that share an identifier, an
+// The neighbourhood of an account to depth $depth (in hops: 2 reaches the accounts that share an identifier, an
 // entity, a MATCHES link or a ring with it): entities, identifiers, Splink MATCHES links (inactive ones too, as
-// history) and rings. Hub identifiers (used by more than $hub_min_accounts accounts) are never expanded; the
+// history) and rings. Hub identifiers (used by more than $hub_min_accounts accounts) are never expanded, the
 // account's own hubs are listed in `hubs`, drawn but not followed.
 // params: $account_id (string), $depth (int, 1-4), $hub_min_accounts (int, e.g. 25)
 // returns: account, node_count, relationship_count, nodes (list), relationships (list), hubs (list of nodes),
@@ -12,7 +12,7 @@ CALL () {
   RETURN collect(i) AS hubs
 }
 CALL apoc.path.subgraphAll(account, {
-  maxLevel: $depth,
+  maxLevel: toInteger($depth),
   relationshipFilter: 'MEMBER_OF|USED_EMAIL|USED_PHONE|USED_DEVICE|USED_CARD|USED_IP|MATCHES|IN_RING',
   denylistNodes: hubs
 }) YIELD nodes, relationships

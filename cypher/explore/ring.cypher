@@ -1,12 +1,13 @@
 // A ring with its member accounts, their entities and the identifiers each member shares with other members.
-// $ring_id names a Ring node written by detection; when there is no Ring with that id (for example before
+// $ring_id names a Ring node written by detection. When there is no Ring with that id (for example before
 // detection has run) it is read as an account_id and the ring is that account's infrastructure-sharing
 // component: the accounts reached through devices, cards and IPs, not expanding identifiers used by more than
 // $hub_min_accounts accounts (carrier-NAT IPs, default device ids, test cards).
 // params: $ring_id (string: a ring_id or an account_id), $hub_min_accounts (int, e.g. 25)
-// returns: ring_id, kind ('ring' or 'component'), account_id, risk_score, is_bridge, entity_id, shared_count,
-//          shared_values (list of "Label value"), ring (node or null), in_ring, account, member_of, entity,
-//          uses (list of USED_* relationships), shared (list of identifier nodes); one row per member
+// returns: ring_id, kind ('ring' or 'component'), account_id, risk_score, risk_reasons, is_bridge, entity_id,
+//          shared_count, shared_values (list of "Label value"), ring (node or null), in_ring, account,
+//          member_of, entity, uses (list of USED_* relationships), shared (list of identifier nodes),
+//          one row per member
 OPTIONAL MATCH (ring:Ring {ring_id: $ring_id})
 OPTIONAL MATCH (ring)<-[:IN_RING]-(member:Account)
 WITH ring, collect(member) AS ring_members
@@ -38,7 +39,8 @@ CALL (account, members) {
 }
 RETURN coalesce(ring.ring_id, $ring_id) AS ring_id,
        CASE WHEN ring IS NULL THEN 'component' ELSE 'ring' END AS kind,
-       account.account_id AS account_id, account.risk_score AS risk_score, account.is_bridge AS is_bridge,
+       account.account_id AS account_id, account.risk_score AS risk_score, account.risk_reasons AS risk_reasons,
+       account.is_bridge AS is_bridge,
        entity.entity_id AS entity_id, size(shared) AS shared_count,
        [i IN shared | labels(i)[0] + ' ' + coalesce(i.device_id, i.fingerprint, i.address, i.value)] AS shared_values,
        ring, in_ring, account, member_of, entity, uses, shared

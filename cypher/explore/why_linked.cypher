@@ -1,7 +1,8 @@
-// Why two accounts are linked, one row per piece of evidence. "Same person": the Splink MATCHES link between them
-// (probability, weights, whether it is a same-person link, still active or retired), else the shortest chain of
-// active same-person links, and the same entity. "Same operator": devices, cards and IPs both used (shared_by = how many accounts use the
-// identifier; a hub shared by hundreds proves little), the same ring. Shared e-mails and phones are personal.
+// Why two accounts are linked, one row per piece of evidence. "Same person": the Splink MATCHES link between
+// them (probability, weights, whether it is a same-person link, still active or retired), else the shortest
+// chain of active same-person links, and the same entity. "Same operator": devices, cards and IPs both used
+// (shared_by = how many accounts use the identifier, and a hub shared by hundreds proves little), the same
+// ring. Shared e-mails and phones are personal identifiers. No rows: no direct evidence (try the neighbourhood).
 // params: $a (string, account_id), $b (string, account_id)
 // returns: evidence, kind, value, shared_by, match_probability, match_weight, personal_weight, same_person, active,
 //          first_run_id, last_run_id, retired_run_id, path

@@ -1,7 +1,7 @@
 // Accounts of a run (idempotent).
-// params: $rows (list of {account_id, created_at, country, email_disposable}), $run_id (string)
+// params: $rows (list of {account_id, created_at (ISO-8601 text), country, email_disposable}), $run_id (string)
 // returns: nothing
 UNWIND $rows AS row
 MERGE (a:Account {account_id: row.account_id})
-SET a.created_at = row.created_at, a.country = row.country,
+SET a.created_at = datetime(row.created_at), a.country = row.country,
     a.email_disposable = row.email_disposable, a.run_id = $run_id

@@ -74,6 +74,24 @@ async function run(command, { settle = 1500 } = {}) {
   return frame;
 }
 
+// A graph result in a full-window frame, zoomed to fit, so captions are readable.
+// `select` names a relationship type to click first, so the side panel shows its properties.
+async function graphShot(frame, name, { select } = {}) {
+  await frame.locator('button[title="Fullscreen"]').click();
+  await page.waitForTimeout(4000); // let the force layout settle before fitting
+  const fit = frame.locator('button[aria-label="zoom-to-fit"], button[title="Zoom to fit"]');
+  if (await fit.count()) {
+    await fit.first().click();
+    await page.waitForTimeout(1500);
+  }
+  if (select) {
+    await frame.locator('svg g.relationship', { hasText: select }).first().click({ force: true });
+    await page.waitForTimeout(1000);
+  }
+  await shot(frame, name);
+  await frame.locator('button[title="Close fullscreen"], button[title="Fullscreen"]').first().click();
+}
+
 async function shot(locator, name) {
   const file = path.join(outDir, name);
   await locator.screenshot({ path: file });
@@ -100,28 +118,49 @@ try {
   };
   await closeAll();
 
-  await shot(await run(`:style ${style}`), 'browser-style.png');
+  // Apply the style the way an investigator does: drop style.grass onto the Browser window. (Typing
+  // `:style <file content>` only works with the content on one line: the editor splits commands at line ends.)
+  const before = await page.locator('[data-testid="frame"]').count();
+  const files = await page.evaluateHandle((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], 'style.grass', { type: 'text/plain' }));
+    return transfer;
+  }, style);
+  for (const type of ['dragenter', 'dragover', 'drop']) {
+    await page.dispatchEvent('[data-testid="main"]', type, { dataTransfer: files });
+  }
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid="frame"]').length > n, before, { timeout: 30000 });
+  await page.waitForTimeout(1000);
+  await shot(page.locator('[data-testid="frame"]').first(), 'browser-style.png');
   await closeAll();
 
   await run(`:param ring_id => '${process.env.RING_ID}'`);
   await run(`:param hub_min_accounts => ${hub}`);
   await closeAll();
-  await shot(await run(readQuery('ring'), { settle: 6000 }), 'ring.png');
+  await graphShot(await run(readQuery('ring'), { settle: 6000 }), 'ring.png');
   await closeAll();
 
   await run(`:param a => '${process.env.ACCOUNT_A}'`);
   await run(`:param b => '${process.env.ACCOUNT_B}'`);
   await closeAll();
-  const why = await run(readQuery('why_linked'), { settle: 5000 });
-  await shot(why, 'why-linked.png');
-  await why.locator('[data-testid="cypherFrameSidebarTable"]').click();
-  await page.waitForTimeout(800);
-  await shot(why, 'why-linked-table.png');
+  await graphShot(await run(readQuery('why_linked'), { settle: 5000 }), 'why-linked.png', { select: 'MATCHES' });
+  await closeAll();
+
+  await run(`:param account_id => '${process.env.ACCOUNT_A}'`);
+  await run(':param depth => 2');
+  await closeAll();
+  await graphShot(await run(readQuery('neighbourhood'), { settle: 6000 }), 'neighbourhood.png');
   await closeAll();
 
   await run(':param limit => 10');
   await closeAll();
   await shot(await run(readQuery('largest_components')), 'largest-components.png');
+} catch (error) {
+  const debug = path.join(os.tmpdir(), 'er-browser-failure.png');
+  await page.screenshot({ path: debug }).catch(() => {});
+  console.error(`failed; the page as it was: ${debug}`);
+  throw error;
 } finally {
   await context.close();
   fs.rmSync(profile, { recursive: true, force: true });

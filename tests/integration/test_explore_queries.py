@@ -91,6 +91,35 @@ def test_largest_components_without_rings(loaded: dict[str, Any]) -> None:
     assert rows[0]["shared_devices"] + rows[0]["shared_cards"] + rows[0]["shared_ips"] > 0
 
 
+def test_only_retired_rings_still_fall_back_to_components(loaded: dict[str, Any]) -> None:
+    driver = loaded["driver"]
+    _remove_rings(driver)
+    driver.execute_query("CREATE (:Ring {ring_id: $id, active: false})", {"id": TEST_RING + "-retired"})
+    try:
+        rows = _query(driver, "explore/largest_components", {"hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 3})
+        assert len(rows) == 3 and {r["kind"] for r in rows} == {"component"}
+    finally:
+        _remove_rings(driver)
+
+
+def test_float_parameters_from_browser_params_work(loaded: dict[str, Any]) -> None:
+    """Browser's `:params {limit: 5}` sends floats (5.0): LIMIT and APOC's maxLevel must still accept them."""
+    driver = loaded["driver"]
+    _remove_rings(driver)
+    as_ints = _query(driver, "explore/largest_components", {"hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 5})
+    as_floats = _query(
+        driver, "explore/largest_components", {"hub_min_accounts": float(HUB_MIN_ACCOUNTS), "limit": 5.0}
+    )
+    assert [r["component_id"] for r in as_floats] == [r["component_id"] for r in as_ints]
+    growing = _query(
+        driver, "explore/fastest_growing_components", {"days": 7.0, "hub_min_accounts": 25.0, "limit": 2.0}
+    )
+    assert 0 < len(growing) <= 2
+    account_id = as_ints[0]["component_id"]
+    rows = _query(driver, "explore/neighbourhood", {"account_id": account_id, "depth": 2.0, "hub_min_accounts": 25.0})
+    assert rows[0]["node_count"] > 1
+
+
 def test_ring_query_falls_back_to_an_accounts_component(loaded: dict[str, Any]) -> None:
     driver = loaded["driver"]
     _remove_rings(driver)
@@ -121,10 +150,12 @@ def test_queries_use_ring_nodes_when_detection_has_written_them(loaded: dict[str
         r["account_id"]
         for r in _query(driver, "explore/ring", {"ring_id": top["component_id"], "hub_min_accounts": HUB_MIN_ACCOUNTS})
     ]
+    # shaped like detection's output: an active ring with members, and a retired one without
     driver.execute_query(
-        "MERGE (r:Ring {ring_id: $ring_id}) WITH r UNWIND $members AS id "
-        "MATCH (a:Account {account_id: id}) MERGE (a)-[:IN_RING]->(r)",
-        {"ring_id": TEST_RING, "members": members},
+        "MERGE (r:Ring {ring_id: $ring_id}) SET r.active = true WITH r UNWIND $members AS id "
+        "MATCH (a:Account {account_id: id}) MERGE (a)-[:IN_RING]->(r) "
+        "WITH DISTINCT r MERGE (old:Ring {ring_id: $retired}) SET old.active = false",
+        {"ring_id": TEST_RING, "members": members, "retired": TEST_RING + "-retired"},
     )
     try:
         ring = _query(driver, "explore/ring", {"ring_id": TEST_RING, "hub_min_accounts": HUB_MIN_ACCOUNTS})
