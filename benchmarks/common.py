@@ -33,11 +33,20 @@ def say(message: str) -> None:
     console.print(f"[dim]{time.strftime('%H:%M:%S')}[/dim] {message}")
 
 
+def _cache_dir() -> Path:
+    """benchmarks/.cache/, ignoring itself in git (data and run folders run to hundreds of MB)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    ignore = CACHE / ".gitignore"
+    if not ignore.is_file():
+        ignore.write_text("*\n", encoding="utf-8")
+    return CACHE
+
+
 def dataset(size: int) -> Any:
     """The generator's files for `size` accounts (parquet), generated once per size."""
     from entity_resolution.demo.generator import GeneratedPaths, generate
 
-    folder = CACHE / f"input-{size}"
+    folder = _cache_dir() / f"input-{size}"
     names = {"accounts": "accounts", "devices": "devices", "payments": "payments", "labels": "labels",
              "truth": "truth", "truth_rings": "truth_rings"}
     if not (folder / "done").is_file():
@@ -62,7 +71,7 @@ def run_folder(size: int) -> Path:
     from entity_resolution.pipeline import run
     from entity_resolution.settings import Settings
 
-    folder = CACHE / f"run-{size}"
+    folder = _cache_dir() / f"run-{size}"
     if not (folder / "manifest.json").is_file():
         say(f"resolving {size:,} accounts into {folder}")
         run(inputs(size), folder, Settings())

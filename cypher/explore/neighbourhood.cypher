@@ -16,6 +16,10 @@ CALL apoc.path.subgraphAll(account, {
   relationshipFilter: 'MEMBER_OF|USED_EMAIL|USED_PHONE|USED_DEVICE|USED_CARD|USED_IP|MATCHES|IN_RING',
   denylistNodes: hubs
 }) YIELD nodes, relationships
+// subgraphAll also returns relationships of other types between the nodes found (detection's SHARES): drop them
+WITH account, hubs, nodes,
+     [r IN relationships WHERE type(r) IN ['MEMBER_OF', 'USED_EMAIL', 'USED_PHONE', 'USED_DEVICE', 'USED_CARD',
+                                           'USED_IP', 'MATCHES', 'IN_RING']] AS relationships
 CALL (account, hubs) {
   OPTIONAL MATCH (account)-[use]->(hub)
   WHERE hub IN hubs

@@ -1,16 +1,16 @@
 // Screenshots for docs/investigators.md, taken from a real Neo4j Browser session in headless Chromium.
 //
-// Needs the managed server running with the demo graph loaded (`er neo4j start`, `er demo`, `er load`),
+// Needs the managed server running with the demo graph loaded (`er neo4j start`, `er demo --neo4j`, `er detect`),
 // Debian's chromium, and playwright-core installed in a scratch folder (never in the repository):
 //
 //   mkdir -p /tmp/shots && (cd /tmp/shots && npm i playwright-core)
-//   PLAYWRIGHT_DIR=/tmp/shots RING_ID=acct_005824519 ACCOUNT_A=acct_232547680 ACCOUNT_B=acct_382029261 \
+//   PLAYWRIGHT_DIR=/tmp/shots RING_ID=R-5cd1611e5065ff70 ACCOUNT_A=acct_232547680 ACCOUNT_B=acct_382029261 \
 //     node docs/img/take_screenshots.mjs
 //
 // Environment: BROWSER_URL (default http://127.0.0.1:7474/browser/), BOLT_HOSTPORT (127.0.0.1:7687),
 // NEO4J_PASSWORD_FILE (default ~/.config/entity-resolution/neo4j-password; `er neo4j status` names it),
-// RING_ID, ACCOUNT_A, ACCOUNT_B, HUB_MIN_ACCOUNTS (25), OUT_DIR (this folder). The password is read from the
-// file and typed into the Connect form; it is never printed.
+// RING_ID, ACCOUNT_A, ACCOUNT_B, HUB_MIN_ACCOUNTS (25), OUT_DIR (this folder), CHROMIUM (/usr/bin/chromium).
+// The password is read from the file and typed into the Connect form; it is never printed.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +39,7 @@ const style = fs.readFileSync(path.join(repo, 'cypher', 'browser', 'style.grass'
 
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'er-browser-profile-'));
 const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
+  executablePath: env('CHROMIUM', '/usr/bin/chromium'),
   headless: true,
   viewport: { width: 1280, height: 860 },
   deviceScaleFactor: 1,
@@ -75,14 +75,19 @@ async function run(command, { settle = 1500 } = {}) {
 }
 
 // A graph result in a full-window frame, zoomed to fit, so captions are readable.
-// `select` names a relationship type to click first, so the side panel shows its properties.
-async function graphShot(frame, name, { select } = {}) {
+// `select` names a relationship type to click first, so the side panel shows its properties; `zoomOut` clicks
+// zoom-out that many times after fitting (the side panel covers the right edge of a fitted small graph).
+async function graphShot(frame, name, { select, zoomOut = 0 } = {}) {
   await frame.locator('button[title="Fullscreen"]').click();
   await page.waitForTimeout(4000); // let the force layout settle before fitting
   const fit = frame.locator('button[aria-label="zoom-to-fit"], button[title="Zoom to fit"]');
   if (await fit.count()) {
     await fit.first().click();
     await page.waitForTimeout(1500);
+  }
+  for (let i = 0; i < zoomOut; i++) {
+    await frame.locator('button[aria-label="zoom-out"]').click();
+    await page.waitForTimeout(500);
   }
   if (select) {
     await frame.locator('svg g.relationship', { hasText: select }).first().click({ force: true });
@@ -150,7 +155,7 @@ try {
   await run(`:param account_id => '${process.env.ACCOUNT_A}'`);
   await run(':param depth => 2');
   await closeAll();
-  await graphShot(await run(readQuery('neighbourhood'), { settle: 6000 }), 'neighbourhood.png');
+  await graphShot(await run(readQuery('neighbourhood'), { settle: 6000 }), 'neighbourhood.png', { zoomOut: 1 });
   await closeAll();
 
   await run(':param limit => 10');
