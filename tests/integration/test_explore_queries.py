@@ -36,10 +36,11 @@ def loaded(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory)
     driver = managed_driver()
     base = tmp_path_factory.mktemp("explore_runs")
     inputs = Inputs(small_data.accounts, small_data.devices, small_data.payments)
-    as_of = duckdb.sql(
-        "SELECT quantile_disc(created_at::TIMESTAMPTZ, 0.9) FROM read_parquet($p)",
-        params={"p": str(small_data.accounts)},
-    ).fetchall()[0][0]
+    row = duckdb.execute(
+        "SELECT quantile_disc(created_at::TIMESTAMPTZ, 0.9) FROM read_parquet($p)", {"p": str(small_data.accounts)}
+    ).fetchone()
+    assert row is not None
+    as_of = row[0]
     early = pipeline.run(inputs, base / "early", Settings(), as_of=as_of)
     strict = Settings(link_floor=0.9, match_threshold=0.999, cluster_threshold=0.999)
     full = pipeline.run(inputs, base / "full", strict, previous=base / "early")
