@@ -23,7 +23,9 @@ def _args(data: GeneratedPaths) -> list[str]:
 
 
 def _entities(run: Path) -> dict[str, str]:
-    rows = duckdb.sql("SELECT account_id, entity_id FROM read_parquet($p)", params={"p": str(run / "entities.parquet")})
+    rows = duckdb.connect().sql(
+        "SELECT account_id, entity_id FROM read_parquet($p)", params={"p": str(run / "entities.parquet")}
+    )
     return dict(rows.fetchall())
 
 
@@ -62,9 +64,11 @@ def test_run_writes_the_contract(small_run: Path, small_data: GeneratedPaths) ->
     assert len(manifest["model"]["sha256"]) == 64
     assert manifest["inputs"]["accounts"]["sha256"]
     ents = _entities(small_run)
-    n_accounts = duckdb.sql("SELECT count(*) FROM read_parquet($p)", params={"p": str(small_data.accounts)})
+    n_accounts = duckdb.connect().sql("SELECT count(*) FROM read_parquet($p)", params={"p": str(small_data.accounts)})
     assert len(ents) == n_accounts.fetchall()[0][0]  # every account in exactly one entity
-    cols = duckdb.sql("SELECT * FROM read_parquet($p) LIMIT 0", params={"p": str(small_run / "links.parquet")})
+    cols = duckdb.connect().sql(
+        "SELECT * FROM read_parquet($p) LIMIT 0", params={"p": str(small_run / "links.parquet")}
+    )
     assert cols.columns[:4] == ["account_id_l", "account_id_r", "match_probability", "match_weight"]
     # as_of defaults to the newest input timestamp, not the wall clock
     con = duckdb.connect()
@@ -86,7 +90,7 @@ def test_same_input_same_ids(small_run: Path, small_data: GeneratedPaths, tmp_pa
 
 def test_rerun_with_more_data_keeps_ids_of_grown_entities(small_data: GeneratedPaths, tmp_path: Path) -> None:
     early, full = tmp_path / "early", tmp_path / "full"
-    as_of = duckdb.sql(
+    as_of = duckdb.connect().sql(
         "SELECT quantile_disc(created_at::TIMESTAMPTZ, 0.8) FROM read_parquet($p)",
         params={"p": str(small_data.accounts)},
     ).fetchall()[0][0]

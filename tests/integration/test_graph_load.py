@@ -43,7 +43,7 @@ def _inputs(data: GeneratedPaths) -> Inputs:
 def runs(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """An early run (as of the 80th percentile of sign-ups) and a full run with stricter thresholds."""
     base = tmp_path_factory.mktemp("graph_runs")
-    as_of = duckdb.sql(
+    as_of = duckdb.connect().sql(
         "SELECT quantile_disc(created_at::TIMESTAMPTZ, 0.8) FROM read_parquet($p)",
         params={"p": str(small_data.accounts)},
     ).fetchall()[0][0]
@@ -65,7 +65,7 @@ def test_load_is_idempotent(graph: neo4j.Driver, runs: dict[str, Path]) -> None:
     twice = snapshot(graph)
     assert once == twice
     assert first.rows == again.rows
-    n_accounts = duckdb.sql(
+    n_accounts = duckdb.connect().sql(
         "SELECT count(*) FROM read_parquet($p)", params={"p": str(runs["full"] / "entities.parquet")}
     ).fetchall()[0][0]
     assert _count(graph, "MATCH (a:Account) RETURN count(a)") == n_accounts
@@ -78,7 +78,7 @@ def test_incremental_load_moves_memberships_and_retires_links(graph: neo4j.Drive
     result = load_run(graph, runs["full"])
     # every account in exactly one entity, and it is the entity of the latest run
     assert _count(graph, "MATCH (a:Account) WHERE count { (a)-[:MEMBER_OF]->() } <> 1 RETURN count(a)") == 0
-    expected = dict(duckdb.sql(
+    expected = dict(duckdb.connect().sql(
         "SELECT account_id, entity_id FROM read_parquet($p)", params={"p": str(runs["full"] / "entities.parquet")}
     ).fetchall())
     records, _, _ = graph.execute_query("MATCH (a:Account)-[:MEMBER_OF]->(e:Entity) RETURN a.account_id, e.entity_id")
