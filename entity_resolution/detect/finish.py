@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import rings as ring_ids
 from .facts import TS, Facts
@@ -81,11 +82,11 @@ BRIDGES = pa.schema([
 
 @dataclass(frozen=True)
 class Previous:
-    """The previous detection: ring id -> member accounts, and every account it scored."""
+    """The previous detection: ring id -> member accounts, and every account it scored (a string array)."""
 
     source: str
     rings: dict[str, frozenset[str]]
-    accounts: frozenset[str]
+    accounts: pa.Array
 
 
 @dataclass(frozen=True)
@@ -115,62 +116,166 @@ def fast_growth(row: dict[str, Any], settings: DetectSettings) -> tuple[bool, st
 
 
 def finish(facts: Facts, settings: DetectSettings, previous: Previous | None) -> Outputs:
-    accounts = facts.accounts.to_pylist()
+    """Ring ids, growth, risk and events from the facts, vectorised: per-account work runs in DuckDB over the
+    Arrow tables; Python only sees ring members, fast-growing components and the distinct risk inputs."""
+    import duckdb
+
     parts = {r["part_id"]: r for r in facts.parts.to_pylist()}
+    in_ring = facts.accounts.filter(pc.is_in(facts.accounts["part_id"], pa.array(list(parts), pa.string())))
     members: dict[str, set[str]] = defaultdict(set)
     anchor: dict[str, tuple[datetime, str]] = {}
-    for a in accounts:
+    for a in in_ring.select(["account_id", "part_id", "created_at"]).to_pylist():
         part = a["part_id"]
-        if part in parts:
-            members[part].add(a["account_id"])
-            key = (a["created_at"], a["account_id"])
-            anchor[part] = min(anchor.get(part, key), key)
+        members[part].add(a["account_id"])
+        key = (a["created_at"], a["account_id"])
+        anchor[part] = min(anchor.get(part, key), key)
     ids, events = ring_ids.assign(
         {p: frozenset(m) for p, m in members.items()}, {p: k[1] for p, k in anchor.items()},
         previous.rings if previous else None,
     )
 
     bridges_out, bridged_rings, ring_bridges = _bridges(facts, ids)
-    components, comp_rows = _components(facts, settings, ids, accounts, previous)
-
-    signals = []
-    for a in accounts:
-        ring = ids.get(a["part_id"]) if a["part_id"] in parts else None
-        part = parts.get(a["part_id"]) if ring else None
-        comp = comp_rows[a["component_id"]]
-        identifiers = sum(part[f"{k}_count"] for k in ("device", "card", "ip", "email", "phone")) if part else 0
-        risk, reasons = score(AccountSignals(
-            ring_id=ring, ring_entities=part["entity_count"] if part else 0, ring_identifiers=identifiers,
-            is_bridge=a["is_bridge"], bridged_rings=bridged_rings.get(a["account_id"], ()),
-            fast_growing=comp["fast_growing"], growth_reason=comp["reason"],
-            shared_identifier_count=a["shared_identifier_count"], entity_accounts=a["entity_accounts"],
-            entity_emails=a["entity_emails"], entity_disputed=a["entity_disputed"],
-        ), settings)
-        signals.append({
-            "account_id": a["account_id"], "entity_id": a["entity_id"], "component_id": a["component_id"],
-            "component_size": comp["account_count"], "ring_id": ring,
-            "ring_size": part["account_count"] if part else 0,
-            "shared_identifier_count": a["shared_identifier_count"], "is_bridge": a["is_bridge"],
-            "growth_7d": comp["growth_7d"], "fast_growing": comp["fast_growing"], "risk_score": risk,
-            "reasons": reasons,
-        })
-    signals.sort(key=lambda r: r["account_id"])
+    fast = _fast_components(facts, settings)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("f_accounts", facts.accounts)
+        con.register("f_components", facts.components.append_column(
+            "ord", pa.array(range(facts.components.num_rows), pa.int64())))
+        con.register("f_fast", pa.table({"component_id": list(fast), "fast_growing": [True] * len(fast),
+                                         "reason": list(fast.values())},
+                                        schema=pa.schema([("component_id", pa.string()), ("fast_growing", pa.bool_()),
+                                                          ("reason", pa.string())])))
+        con.register("f_rings", pa.table({
+            "part_id": list(members),
+            "ring_id": [ids[p] for p in members],
+            "ring_entities": [parts[p]["entity_count"] for p in members],
+            "ring_identifiers": [sum(parts[p][f"{k}_count"] for k in ("device", "card", "ip", "email", "phone"))
+                                 for p in members],
+            "ring_size": [parts[p]["account_count"] for p in members],
+        }, schema=pa.schema([("part_id", pa.string()), ("ring_id", pa.string()), ("ring_entities", pa.int64()),
+                             ("ring_identifiers", pa.int64()), ("ring_size", pa.int64())])))
+        con.register("f_bridged", pa.table({"account_id": list(bridged_rings),
+                                            "bridged": ["|".join(r) for r in bridged_rings.values()]},
+                                           schema=pa.schema([("account_id", pa.string()), ("bridged", pa.string())])))
+        con.execute(_COMPONENT_SQL)
+        con.execute(_SIGNATURE_SQL)
+        distinct = con.sql(f"SELECT DISTINCT {', '.join(_SIGNATURE)} FROM f_sig").to_arrow_table()
+        con.register("f_scores", _scores(distinct, settings))
+        signals = con.sql(_SIGNALS_SQL).to_arrow_table()
+        signals = pa.Table.from_arrays([signals[f.name].cast(f.type) for f in SIGNALS], schema=SIGNALS)
+        if previous is not None:
+            con.register("f_previous", pa.table({"account_id": previous.accounts}))
+            new_sql = ("SELECT component_id, count(*) AS n FROM f_accounts "
+                       "ANTI JOIN f_previous USING (account_id) GROUP BY component_id")
+        else:
+            new_sql = "SELECT NULL::VARCHAR AS component_id, NULL::BIGINT AS n WHERE false"
+        components = con.sql(_COMPONENTS_OUT_SQL.format(new=new_sql,
+                                                        has_previous="true" if previous else "false")).to_arrow_table()
+        components = pa.Table.from_arrays([components[f.name].cast(f.type) for f in COMPONENTS], schema=COMPONENTS)
+        accounts_in_rings, bridge_accounts = con.execute(
+            "SELECT count(ring_id), count(*) FILTER (WHERE is_bridge) FROM f_sig").fetchone() or (0, 0)
+    finally:
+        con.close()
     rings = sorted(({**{k: v for k, v in parts[p].items() if k != "part_id"}, "ring_id": ids[p],
                      "bridge_account_ids": sorted(ring_bridges.get(ids[p], ()))} for p in members),
                    key=lambda r: r["ring_id"])
     hubs = [{**h, "reason": f"seen on {h['entity_count']} entities (hub above {facts.hub_threshold})"}
             for h in facts.hubs.to_pylist()]
     counts = {
-        "accounts": len(signals), "rings": len(rings), "accounts_in_rings": sum(1 for s in signals if s["ring_id"]),
-        "bridge_accounts": sum(1 for s in signals if s["is_bridge"]), "hubs": len(hubs),
-        "fast_growing_components": sum(1 for c in comp_rows.values() if c["fast_growing"]),
+        "accounts": signals.num_rows, "rings": len(rings), "accounts_in_rings": int(accounts_in_rings),
+        "bridge_accounts": int(bridge_accounts), "hubs": len(hubs), "fast_growing_components": len(fast),
         "ring_events": len(events),
     }
     return Outputs(
-        signals=pa.Table.from_pylist(signals, SIGNALS), rings=pa.Table.from_pylist(rings, RINGS),
+        signals=signals, rings=pa.Table.from_pylist(rings, RINGS),
         hubs=pa.Table.from_pylist(hubs, HUBS), ring_events=pa.Table.from_pylist([e.row() for e in events], RING_EVENTS),
         components=components, bridges=bridges_out, counts=counts,
     )
+
+
+# Every account with what its risk score depends on; accounts sharing these values share score and reasons.
+_SIGNATURE = ("ring_id", "ring_entities", "ring_identifiers", "is_bridge", "bridged", "fast_growing",
+              "growth_reason", "shared_identifier_count", "entity_accounts", "entity_emails", "entity_disputed")
+
+_COMPONENT_SQL = """
+CREATE TEMP TABLE f_comp AS
+SELECT c.component_id, c.entity_count, c.account_count, c.growth_1d, c.growth_7d, c.growth_30d, c.ord,
+       coalesce(f.fast_growing, false) AS fast_growing, coalesce(f.reason, '') AS reason
+FROM f_components c LEFT JOIN f_fast f USING (component_id)
+"""
+
+_SIGNATURE_SQL = """
+CREATE TEMP TABLE f_sig AS
+SELECT a.account_id, a.entity_id, a.component_id, c.account_count AS component_size,
+       r.ring_id, coalesce(r.ring_size, 0) AS ring_size, a.shared_identifier_count, a.is_bridge,
+       c.growth_7d, c.fast_growing,
+       coalesce(r.ring_entities, 0) AS ring_entities, coalesce(r.ring_identifiers, 0) AS ring_identifiers,
+       coalesce(b.bridged, '') AS bridged, c.reason AS growth_reason,
+       a.entity_accounts, a.entity_emails, a.entity_disputed
+FROM f_accounts a
+JOIN f_comp c USING (component_id)
+LEFT JOIN f_rings r ON r.part_id = a.part_id
+LEFT JOIN f_bridged b USING (account_id)
+"""
+
+_SIGNALS_SQL = """
+SELECT s.account_id, s.entity_id, s.component_id, s.component_size, s.ring_id, s.ring_size,
+       s.shared_identifier_count, s.is_bridge, s.growth_7d, s.fast_growing, k.risk_score, k.reasons
+FROM f_sig s JOIN f_scores k
+  ON s.ring_id IS NOT DISTINCT FROM k.ring_id AND s.ring_entities = k.ring_entities
+ AND s.ring_identifiers = k.ring_identifiers AND s.is_bridge = k.is_bridge AND s.bridged = k.bridged
+ AND s.fast_growing = k.fast_growing AND s.growth_reason = k.growth_reason
+ AND s.shared_identifier_count = k.shared_identifier_count AND s.entity_accounts = k.entity_accounts
+ AND s.entity_emails = k.entity_emails AND s.entity_disputed = k.entity_disputed
+ORDER BY s.account_id
+"""
+
+_COMPONENTS_OUT_SQL = """
+WITH rings_of AS (
+    SELECT component_id, list_sort(list(DISTINCT ring_id)) AS ring_ids FROM f_sig
+    WHERE ring_id IS NOT NULL GROUP BY component_id
+), new_accounts AS ({new})
+SELECT c.component_id, c.entity_count, c.account_count, c.growth_1d, c.growth_7d, c.growth_30d, c.fast_growing,
+       CASE WHEN {has_previous} THEN coalesce(n.n, 0) END AS new_since_previous,
+       coalesce(r.ring_ids, []::VARCHAR[]) AS ring_ids
+FROM f_comp c LEFT JOIN rings_of r USING (component_id) LEFT JOIN new_accounts n USING (component_id)
+WHERE c.entity_count >= 2 OR c.fast_growing
+ORDER BY c.ord
+"""
+
+
+def _fast_components(facts: Facts, settings: DetectSettings) -> dict[str, str]:
+    """component id -> growth reason for the fast-growing components. Only components with enough new
+    accounts in some window can be fast, so only those are looked at in Python."""
+    comps = facts.components
+    enough = pc.greater_equal(pc.max_element_wise(comps["growth_1d"], comps["growth_7d"], comps["growth_30d"]),
+                              settings.fast_min_accounts)
+    out: dict[str, str] = {}
+    for c in comps.filter(pc.fill_null(enough, False)).to_pylist():
+        is_fast, reason = fast_growth(c, settings)
+        if is_fast:
+            out[c["component_id"]] = reason
+    return out
+
+
+def _scores(distinct: pa.Table, settings: DetectSettings) -> pa.Table:
+    """Risk score and reasons for each distinct signature (the same `score` per account as ever)."""
+    rows = distinct.to_pylist()
+    risks: list[float] = []
+    reasons: list[list[str]] = []
+    for r in rows:
+        risk, why = score(AccountSignals(
+            ring_id=r["ring_id"], ring_entities=r["ring_entities"], ring_identifiers=r["ring_identifiers"],
+            is_bridge=r["is_bridge"], bridged_rings=tuple(r["bridged"].split("|")) if r["bridged"] else (),
+            fast_growing=r["fast_growing"], growth_reason=r["growth_reason"],
+            shared_identifier_count=r["shared_identifier_count"], entity_accounts=r["entity_accounts"],
+            entity_emails=r["entity_emails"], entity_disputed=r["entity_disputed"],
+        ), settings)
+        risks.append(risk)
+        reasons.append(why)
+    return distinct.append_column("risk_score", pa.array(risks, pa.float64())).append_column(
+        "reasons", pa.array(reasons, pa.list_(pa.string())))
 
 
 def _bridges(facts: Facts, ids: dict[str, str]) -> tuple[pa.Table, dict[str, tuple[str, ...]], dict[str, set[str]]]:
@@ -186,24 +291,3 @@ def _bridges(facts: Facts, ids: dict[str, str]) -> tuple[pa.Table, dict[str, tup
             for r in rings:
                 ring_bridges[r].add(a)
     return (pa.Table.from_pylist(rows, BRIDGES), {a: tuple(sorted(r)) for a, r in bridged.items()}, ring_bridges)
-
-
-def _components(facts: Facts, settings: DetectSettings, ids: dict[str, str], accounts: list[dict[str, Any]],
-                previous: Previous | None) -> tuple[pa.Table, dict[str, dict[str, Any]]]:
-    rings_of: dict[str, set[str]] = defaultdict(set)
-    new_accounts: dict[str, int] = defaultdict(int)
-    for a in accounts:
-        if a["part_id"] in ids:
-            rings_of[a["component_id"]].add(ids[a["part_id"]])
-        if previous is not None and a["account_id"] not in previous.accounts:
-            new_accounts[a["component_id"]] += 1
-    by_id: dict[str, dict[str, Any]] = {}
-    rows = []
-    for c in facts.components.to_pylist():
-        fast, reason = fast_growth(c, settings)
-        by_id[c["component_id"]] = {**c, "fast_growing": fast, "reason": reason}
-        if c["entity_count"] >= 2 or fast:
-            rows.append({**c, "fast_growing": fast,
-                         "new_since_previous": new_accounts.get(c["component_id"], 0) if previous else None,
-                         "ring_ids": sorted(rings_of.get(c["component_id"], ()))})
-    return pa.Table.from_pylist(rows, COMPONENTS), by_id

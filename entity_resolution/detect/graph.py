@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from neo4j import Driver
 from neo4j.exceptions import ClientError
 
@@ -95,7 +96,7 @@ def previous_from_graph(driver: Driver, database: str = "neo4j") -> Previous | N
     if not accounts:
         return None
     rings = {r["ring_id"]: frozenset(r["account_ids"]) for r in run.read("detect/previous_rings")}
-    return Previous(source="graph", rings=rings, accounts=accounts)
+    return Previous(source="graph", rings=rings, accounts=pa.array(sorted(accounts), pa.string()))
 
 
 def graph_facts(driver: Driver, settings: DetectSettings, *, det_id: str, database: str = "neo4j",

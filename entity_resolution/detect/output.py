@@ -72,9 +72,9 @@ def read_previous(folder: Path) -> Previous:
     if not path.is_file():
         raise EntityResolutionError(f"{folder} holds no signals.parquet: not a detection output to compare with")
     table = pq.read_table(path, columns=["account_id", "ring_id"])
+    members = table.filter(pc.fill_null(pc.not_equal(table["ring_id"], ""), False))
     rings: dict[str, set[str]] = defaultdict(set)
-    for account_id, ring_id in zip(table["account_id"].to_pylist(), table["ring_id"].to_pylist(), strict=True):
-        if ring_id:
-            rings[ring_id].add(account_id)
+    for account_id, ring_id in zip(members["account_id"].to_pylist(), members["ring_id"].to_pylist(), strict=True):
+        rings[ring_id].add(account_id)
     return Previous(source=str(folder), rings={r: frozenset(m) for r, m in rings.items()},
-                    accounts=frozenset(table["account_id"].to_pylist()))
+                    accounts=table["account_id"].combine_chunks().cast(pa.string()))
