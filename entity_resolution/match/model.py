@@ -84,7 +84,8 @@ def prediction_blocking_rules() -> list[Any]:
         block_on("email_canonical"),
         block_on("phone"),
         block_on("email_handle"),
-        block_on("first_name", "last_name"),
+        block_on("name_key"),  # full name, unless too common (profiles.NAME_BLOCK_MAX_ACCOUNTS)
+        block_on("first_name", "last_name", "postcode"),
         block_on("last_name", "dob"),
         block_on("first_name", "dob"),
         block_on("dob", "postcode"),

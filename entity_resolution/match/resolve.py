@@ -16,6 +16,7 @@ from .model import (
     PERSONAL_COMPARISONS,
     deterministic_rules,
     em_blocking_rules,
+    prediction_blocking_rules,
     settings_creator,
 )
 
@@ -81,7 +82,14 @@ def load_model(path: Path) -> dict[str, Any]:
             f"model file {path} lacks comparison(s) {', '.join(sorted(missing))}; "
             "it was trained for another profile layout: retrain with `er train`"
         )
+    # Blocking decides which pairs get scored, not how: it belongs to the engine version, so a model trained
+    # before a blocking change still runs with the current rules (model files keep m, u and the comparisons).
+    model["blocking_rules_to_generate_predictions"] = blocking_rules_dicts()
     return model
+
+
+def blocking_rules_dicts() -> list[dict[str, Any]]:
+    return [br.get_blocking_rule("duckdb").as_dict() for br in prediction_blocking_rules()]
 
 
 def _weight_sql(names: tuple[str, ...], columns: set[str]) -> str:
