@@ -17,21 +17,31 @@ __all__ = ["DetectResult", "DetectSettings", "compute_signals"]
 
 def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
                     previous: Path | None = None, *, out_dir: Path | None = None, run_id: str | None = None,
-                    run_as_of: datetime | None = None) -> DetectResult:
+                    run_as_of: datetime | None = None, incremental: bool = True) -> DetectResult:
     """Compute the signals of a run folder in-process and write signals, rings, hubs, ring_events,
     components and bridges (CSV + Parquet) and detect_manifest.json into it (or into out_dir).
 
     previous: an earlier run folder or `er detect` export holding signals.parquet; ring ids carry over from
     it and ring_events lists what changed since. Files are replaced only once all are written.
+    incremental: when previous holds the structure an in-process detection saved (detect_state_*.parquet),
+    reuse it for every component whose shared edges did not change and analyse only the rest; the outputs
+    are the same as a full computation's (docs/signals.md, "Incremental detection"). The manifest's `mode`
+    and `mode_reason` say which was done.
     run_id, run_as_of: the run's id and as-of when its manifest.json is not written yet (pipeline.run).
     """
     from .core import write_detection
-    from .inprocess import compute_facts
+    from .incremental import state_manifest
+    from .inprocess import compute
     from .output import read_previous
 
     started = datetime.now(UTC)
     settings = settings or DetectSettings()
     prev = read_previous(previous) if previous is not None else None
-    facts = compute_facts(run_dir, settings, run_id=run_id, run_as_of=run_as_of)
+    facts, structure = compute(run_dir, settings, run_id=run_id, run_as_of=run_as_of, previous=previous,
+                               incremental=incremental)
     inputs = {"run_dir": str(run_dir), "database": str(run_dir / "er.duckdb")}
-    return write_detection(facts, settings, prev, out_dir or run_dir, started, inputs)
+    extra = {"mode": structure.info["mode"], "mode_reason": structure.info["reason"],
+             "structure": {k: v for k, v in structure.info.items() if k not in ("mode", "reason")},
+             "structure_state": state_manifest(settings)}
+    return write_detection(facts, settings, prev, out_dir or run_dir, started, inputs,
+                           state=structure.state_tables(), extra_manifest=extra)

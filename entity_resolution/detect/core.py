@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from .facts import Facts
 from .finish import Outputs, Previous, finish
@@ -30,7 +33,8 @@ def detection_id(started: datetime) -> str:
 
 
 def manifest(facts: Facts, settings: DetectSettings, previous: Previous | None, det_id: str,
-             started: datetime, counts: dict[str, int], inputs: dict[str, Any]) -> dict[str, Any]:
+             started: datetime, counts: dict[str, int], inputs: dict[str, Any],
+             extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {
         "detection_id": det_id,
         "run_id": facts.run_id,
@@ -44,14 +48,20 @@ def manifest(facts: Facts, settings: DetectSettings, previous: Previous | None, 
         "hub_threshold": facts.hub_threshold,
         "counts": counts,
         "files": ["signals", "rings", "hubs", "ring_events", "components", "bridges"],
+        **(extra or {}),
     }
 
 
 def write_detection(facts: Facts, settings: DetectSettings, previous: Previous | None, out_dir: Path,
-                    started: datetime, inputs: dict[str, Any], det_id: str | None = None) -> DetectResult:
+                    started: datetime, inputs: dict[str, Any], det_id: str | None = None, *,
+                    state: Mapping[str, pa.Table] | None = None,
+                    extra_manifest: Mapping[str, Any] | None = None) -> DetectResult:
+    """state: Parquet-only tables written with the outputs (the in-process structure the next run reuses);
+    extra_manifest: more manifest keys (how the structure was obtained)."""
     outputs = finish(facts, settings, previous)
     det_id = det_id or detection_id(started)
     files = write_tables(out_dir, outputs.tables(),
-                         manifest(facts, settings, previous, det_id, started, outputs.counts, inputs))
+                         manifest(facts, settings, previous, det_id, started, outputs.counts, inputs, extra_manifest),
+                         parquet_only=state)
     return DetectResult(detection_id=det_id, run_id=facts.run_id, as_of=facts.as_of.isoformat(),
                         backend=facts.backend, out_dir=out_dir, counts=outputs.counts, outputs=outputs, files=files)

@@ -174,7 +174,7 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None) ->
                                                         has_previous="true" if previous else "false")).to_arrow_table()
         components = pa.Table.from_arrays([components[f.name].cast(f.type) for f in COMPONENTS], schema=COMPONENTS)
         accounts_in_rings, bridge_accounts = con.execute(
-            "SELECT count(ring_id), count(*) FILTER (WHERE is_bridge) FROM f_sig").fetchone() or (0, 0)
+            "SELECT count(ring_id), count(*) FILTER (WHERE is_bridge) FROM f_sig").fetchall()[0]
     finally:
         con.close()
     rings = sorted(({**{k: v for k, v in parts[p].items() if k != "part_id"}, "ring_id": ids[p],

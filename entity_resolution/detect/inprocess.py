@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from ..errors import EntityResolutionError
 from . import facts as F
+from .incremental import EDGE_SCHEMA, PreviousState, StructureResult, read_state
+from .incremental import full as full_structure
+from .incremental import incremental as incremental_structure
 from .settings import DetectSettings
-from .structure import analyse
 
 BACKEND = "in-process"
 
@@ -208,6 +209,16 @@ def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None
     """Detection facts for the run folder, computed in memory (the oracle for the Neo4j backend).
 
     run_id and run_as_of default to the folder's manifest.json."""
+    return compute(run_dir, settings, run_id=run_id, run_as_of=run_as_of)[0]
+
+
+def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = None,
+            run_as_of: datetime | None = None, previous: Path | None = None,
+            incremental: bool = True) -> tuple[F.Facts, StructureResult]:
+    """The facts, and the structure they came from (saved for the next run to reuse).
+
+    previous: an earlier detection folder; when it holds a saved structure and incremental is set, the
+    components without any change are taken from it instead of being analysed again (see incremental.py)."""
     if run_id is None or run_as_of is None:
         manifest = read_manifest(run_dir)
         run_id = run_id or str(manifest["run_id"])
@@ -215,6 +226,13 @@ def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None
     elif not (run_dir / "er.duckdb").is_file():
         raise EntityResolutionError(f"{run_dir} holds no er.duckdb")
     as_of = resolve_as_of(settings, run_as_of)
+    prev_state: PreviousState | str
+    if previous is None:
+        prev_state = "no previous detection"
+    elif not incremental:
+        prev_state = "incremental structure disabled"
+    else:
+        prev_state = read_state(previous, settings)
     con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)  # scratch tables are TEMP
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -229,22 +247,13 @@ def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None
         degrees = [int(r[0]) for r in con.execute("SELECT entity_count FROM d_deg").fetchall()]
         threshold = settings.hub_threshold(degrees)
         con.execute("SET VARIABLE hub_threshold = $v", {"v": threshold})
-        edges = con.execute(shared_edges_sql()).fetchall()
-        structure = analyse(((e, k, v) for e, k, v in edges), settings.bridge_min_part_entities)
-        ent = pa.table({
-            "entity_id": list(structure.entity_component),
-            "component_id": list(structure.entity_component.values()),
-            "part_id": [structure.entity_part.get(e) for e in structure.entity_component],
-            "is_bridge": [e in structure.bridge_entities for e in structure.entity_component],
-        }, schema=pa.schema([("entity_id", pa.string()), ("component_id", pa.string()), ("part_id", pa.string()),
-                             ("is_bridge", pa.bool_())]))
-        ident = pa.table({
-            "kind": [k for k, _ in structure.ident_component],
-            "value": [v for _, v in structure.ident_component],
-            "component_id": list(structure.ident_component.values()),
-        }, schema=pa.schema([("kind", pa.string()), ("value", pa.string()), ("component_id", pa.string())]))
-        con.register("d_ent_arrow", ent)
-        con.register("d_ident_arrow", ident)
+        edges = con.sql(shared_edges_sql()).to_arrow_table().cast(EDGE_SCHEMA)
+        if isinstance(prev_state, PreviousState):
+            structure = incremental_structure(con, edges, prev_state, settings)
+        else:
+            structure = full_structure(edges, settings, prev_state)
+        con.register("d_ent_arrow", structure.entities())
+        con.register("d_ident_arrow", structure.identifiers())
         con.execute("CREATE TEMP TABLE d_ent AS SELECT * FROM d_ent_arrow")
         con.execute("CREATE TEMP TABLE d_ident AS SELECT * FROM d_ident_arrow")
         accounts = con.sql(account_facts_sql()).to_arrow_table().cast(F.ACCOUNTS)
@@ -265,8 +274,9 @@ def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None
         }
         for b in structure.bridges
     ], F.BRIDGES)
-    return F.Facts(run_id=run_id, as_of=as_of, backend=BACKEND, hub_threshold=threshold,
-                   accounts=accounts, components=components, parts=parts, bridges=bridges, hubs=hubs)
+    facts = F.Facts(run_id=run_id, as_of=as_of, backend=BACKEND, hub_threshold=threshold,
+                    accounts=accounts, components=components, parts=parts, bridges=bridges, hubs=hubs)
+    return facts, structure
 
 
 def _accounts_by_entity(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:

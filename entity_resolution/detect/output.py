@@ -34,8 +34,10 @@ def csv_view(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(cols, names=table.column_names)
 
 
-def write_tables(folder: Path, tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]) -> list[Path]:
-    """Write <name>.parquet and <name>.csv for each table and the manifest into folder.
+def write_tables(folder: Path, tables: Mapping[str, pa.Table], manifest: Mapping[str, Any],
+                 parquet_only: Mapping[str, pa.Table] | None = None) -> list[Path]:
+    """Write <name>.parquet and <name>.csv for each table (only the .parquet for parquet_only tables) and the
+    manifest into folder.
 
     Every file is written under a hidden temporary name first and renamed into place only once all of them
     are complete (the manifest last), so a crash leaves the previous files, never a truncated one.
@@ -53,6 +55,11 @@ def write_tables(folder: Path, tables: Mapping[str, pa.Table], manifest: Mapping
                     pacsv.write_csv(csv_view(table), tmp,
                                     write_options=pacsv.WriteOptions(quoting_style="needed"))
                 staged.append((tmp, final))
+        for name, table in (parquet_only or {}).items():
+            final = folder / f"{name}.parquet"
+            tmp = folder / f".{name}.parquet.tmp-{token}"
+            pq.write_table(table, tmp)
+            staged.append((tmp, final))
         final = folder / MANIFEST
         tmp = folder / f".{MANIFEST}.tmp-{token}"
         tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
