@@ -217,6 +217,9 @@ def run(
                                         "(saved in the run folder as model.json).")] = False,
     previous: Annotated[Path | None, typer.Option("--previous", help="An earlier run folder: entities "
                                                   "keep its ids when they only grew.")] = None,
+    incremental: Annotated[bool, typer.Option(
+        "--incremental", help="The inputs hold only records new since --previous: resolve them against it "
+        "without rescoring its old pairs (its model, prior and term frequencies are kept).")] = False,
     match_threshold: MatchOpt = None,
     cluster_threshold: ClusterOpt = None,
     neo4j_uri: Neo4jUriOpt = None,
@@ -234,7 +237,8 @@ def run(
         settings = _graph_settings(settings, neo4j_uri, neo4j_user, neo4j_database)
     with _errors(), _progress() as progress:
         result = pipeline.run(Inputs(accounts, devices, payments, labels), out, settings, as_of=as_of,
-                              train_first=train, previous=previous, progress=progress)
+                              train_first=train, previous=previous, incremental=incremental,
+                              progress=progress)
     _summary(f"{result.run_id} → {out}", result.counts, result.phase_seconds)
     if neo4j or neo4j_uri:
         with _errors(), _load_progress() as load_progress:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -156,40 +157,52 @@ def train(inputs: Inputs, model_out: Path, settings: Settings, *, as_of: str | d
 
 
 def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datetime | None = None,
-        train_first: bool = False, previous: Path | None = None,
+        train_first: bool = False, previous: Path | None = None, incremental: bool = False,
         progress: ProgressFn | None = None) -> RunResult:
-    """Resolve the inputs into entities and write the run folder atomically."""
+    """Resolve the inputs into entities and write the run folder atomically.
+
+    incremental: the inputs hold only records new since `previous` (a run folder); they are resolved against
+    it without scoring its old pairs again (match/incremental.py).
+    """
     from .match.entities import assign_entity_ids
-    from .match.resolve import predict_and_cluster, train_model
 
     started = datetime.now(UTC)
     phases = _Phases(progress)
-    checksums = {name: _sha256(p) for name, p in inputs.files().items() if p.is_file()}
-    digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()[:8]
-    run_id = f"run-{started:%Y%m%dT%H%M%SZ}-{digest}"
     prev_entities = previous / "entities.parquet" if previous is not None else None
     if prev_entities is not None and not prev_entities.is_file():
         raise InputError([Problem(str(previous), None, None, "a run folder with entities.parquet",
                                   "no entities.parquet")])
+    base: dict[str, Any] | None = None
+    if incremental:
+        base = _incremental_base(previous, settings, train_first, as_of)
 
-    with atomic_dir(out_dir, run_id) as tmp:
-        con = _connect(str(tmp / "er.duckdb"), settings)
+    with atomic_dir(out_dir, f"run-{started:%Y%m%dT%H%M%S%f}") as tmp:
+        db = tmp / "er.duckdb"
+        if base is not None and previous is not None:
+            shutil.copyfile(previous / "er.duckdb", db)
+        con = _connect(str(db), settings)
         try:
-            summary, when = _prepare(con, inputs, settings, as_of, phases)
-            model_path = settings.model_path
-            if train_first:
-                with phases.phase("train"):
-                    model_path = tmp / "model.json"
-                    train_model(con, model_path, max_pairs=settings.train_max_pairs, seed=settings.seed)
-            with phases.phase("predict"):
-                counts = predict_and_cluster(
-                    con, model_path, link_floor=settings.link_floor,
-                    match_threshold=settings.match_threshold, cluster_threshold=settings.cluster_threshold,
-                    min_personal_weight=settings.min_personal_weight,
-                )
+            if base is not None and previous is not None:
+                summary, when, counts, model_path, extra = _resolve_incremental(
+                    con, inputs, settings, previous, base, phases)
+            else:
+                summary, when = _prepare(con, inputs, settings, as_of, phases)
+                model_path = settings.model_path
+                if train_first:
+                    with phases.phase("train"):
+                        model_path = tmp / "model.json"
+                        _train(con, model_path, settings)
+                with phases.phase("predict"):
+                    counts = _predict(con, model_path, settings)
+                extra = {}
+            checksums = summary.sha256
+            digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()[:8]
+            run_id = f"run-{started:%Y%m%dT%H%M%SZ}-{digest}"
             with phases.phase("cluster"):
                 assign_entity_ids(con, str(prev_entities) if prev_entities else None)
             with phases.phase("write"):
+                if model_path != tmp / "model.json":
+                    shutil.copyfile(model_path, tmp / "model.json")  # a run folder carries its model
                 n_entities = write_table(con, "SELECT account_id, entity_id, entity_size FROM entities "
                                          "ORDER BY account_id", tmp / "entities")
                 n_links = _write_links(con, tmp)
@@ -220,15 +233,12 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             "inputs": {name: {"path": str(p), "sha256": checksums.get(name)}
                        for name, p in inputs.files().items()},
             "row_counts": counts_out,
-            "thresholds": {
-                "match_threshold": settings.match_threshold,
-                "cluster_threshold": settings.cluster_threshold,
-                "link_floor": settings.link_floor,
-                "min_personal_weight": settings.min_personal_weight,
-                "hub_min_accounts": settings.hub_min_accounts,
-            },
-            "model": {"path": str(model_path), "sha256": _sha256(model_path), "trained_in_run": train_first},
+            "thresholds": _thresholds(settings),
+            "model": {"path": str(model_path) if model_path != tmp / "model.json" else "model.json",
+                      "sha256": _sha256(tmp / "model.json"), "trained_in_run": train_first,
+                      "prior": counts.prior},
             "previous_run": str(previous) if previous else None,
+            "incremental": extra or None,
             "detection_id": detection.detection_id,
             "versions": _package_versions(),
             "phase_seconds": phases.seconds,
@@ -237,6 +247,107 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
     return RunResult(run_id=run_id, out_dir=out_dir, as_of=when.isoformat(), counts=counts_out,
                      phase_seconds=phases.seconds,
                      model_path=out_dir / "model.json" if train_first else model_path)
+
+
+def _thresholds(settings: Settings) -> dict[str, Any]:
+    return {
+        "match_threshold": settings.match_threshold,
+        "cluster_threshold": settings.cluster_threshold,
+        "link_floor": settings.link_floor,
+        "min_personal_weight": settings.min_personal_weight,
+        "hub_min_accounts": settings.hub_min_accounts,
+    }
+
+
+def _train(con: Any, model_path: Path, settings: Settings) -> None:
+    from .match.resolve import train_model
+
+    train_model(con, model_path, max_pairs=settings.train_max_pairs, seed=settings.seed)
+
+
+def _predict(con: Any, model_path: Path, settings: Settings, pinned: Any = None) -> Any:
+    from .match.resolve import predict_and_cluster
+
+    return predict_and_cluster(
+        con, model_path, link_floor=settings.link_floor, match_threshold=settings.match_threshold,
+        cluster_threshold=settings.cluster_threshold, min_personal_weight=settings.min_personal_weight,
+        pinned=pinned,
+    )
+
+
+def _incremental_base(previous: Path | None, settings: Settings, train_first: bool,
+                      as_of: str | datetime | None) -> dict[str, Any]:
+    """The baseline run's manifest, after checking an incremental run can build on it."""
+    def refuse(expected: str, found: str) -> InputError:
+        return InputError([Problem("--incremental", None, None, expected, found)])
+
+    if previous is None:
+        raise refuse("--previous RUN_DIR (the run to add to)", "no previous run")
+    if train_first:
+        raise refuse("the baseline's model (no --train)", "--train")
+    if as_of is not None:
+        raise refuse("no --as-of (an incremental run is as of its newest record)", f"--as-of {as_of}")
+    needed = [previous / n for n in ("manifest.json", "er.duckdb", "model.json")]
+    missing = [p.name for p in needed if not p.is_file()]
+    if missing:
+        raise refuse("a run folder made by this version (manifest.json, er.duckdb, model.json)",
+                     f"{previous} lacks {', '.join(missing)}")
+    base: dict[str, Any] = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+    if base.get("thresholds") != _thresholds(settings):
+        raise refuse(f"the baseline's thresholds {base.get('thresholds')}", str(_thresholds(settings)))
+    if not base.get("model", {}).get("prior"):
+        raise refuse("a baseline that recorded its prior", "none in its manifest.json")
+    return base
+
+
+def _resolve_incremental(con: Any, inputs: Inputs, settings: Settings, previous: Path, base: dict[str, Any],
+                         phases: _Phases) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
+    from .ingest.read import load_inputs
+    from .ingest.standardise import standardise
+    from .match import incremental as inc
+    from .match.resolve import Pinned
+
+    with phases.phase("validate"):
+        con.execute("CREATE OR REPLACE TEMP TABLE known_accounts AS SELECT account_id FROM std_accounts")
+        summary = load_inputs(con, inputs, known_accounts="known_accounts")
+        base_as_of = datetime.fromisoformat(base["as_of"])
+        when = max(base_as_of, summary.max_timestamp) if summary.max_timestamp else base_as_of
+    with phases.phase("standardise"):
+        inc.set_base_aside(con)
+        standardise(con)
+        inc.append_new_rows(con)
+        affected = inc.affected_accounts(con, settings.hub_min_accounts)
+        inc.refresh_profiles(con)
+    with phases.phase("predict"):
+        pairs = inc.block_pairs(con)
+        model_path = previous / "model.json"
+        counts = _predict(con, model_path, settings, Pinned(
+            prior=float(base["model"]["prior"]), blocked_pairs="inc_pairs", kept_predictions="inc_kept"))
+        inc.drop_scratch(con)
+    extra = {"base_run_id": base.get("run_id"), "affected_accounts": affected, "pairs_scored": pairs}
+    return summary, when, counts, model_path, extra
+
+
+def resolve_pinned(inputs: Inputs, previous: Path, db_path: Path, settings: Settings) -> None:
+    """Resolve all of `inputs` from scratch into the database at db_path (entities, predictions), scoring every
+    blocked pair with `previous`'s prior and term-frequency tables: the reference an incremental run on top of
+    `previous` must equal exactly (tests and the incremental benchmark check it)."""
+    from .match.entities import assign_entity_ids
+    from .match.model import TF_COLUMNS
+    from .match.resolve import Pinned
+
+    base = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+    con = _connect(str(db_path), settings)
+    try:
+        _prepare(con, inputs, settings, None, _Phases(None))
+        con.execute("ATTACH $path AS base (READ_ONLY)", {"path": str(previous / "er.duckdb")})
+        for column in TF_COLUMNS:
+            con.execute(f"CREATE OR REPLACE TABLE tf_{column} AS SELECT * FROM base.tf_{column}")
+        con.execute("DETACH base")
+        _predict(con, previous / "model.json", settings, Pinned(prior=float(base["model"]["prior"])))
+        assign_entity_ids(con, str(previous / "entities.parquet"))
+    finally:
+        con.close()
 
 
 def _write_links(con: Any, tmp: Path) -> int:

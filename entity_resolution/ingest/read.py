@@ -198,9 +198,12 @@ def validate(inputs: Inputs, max_examples: int = 20) -> InputSummary:
         return load_inputs(con, inputs, max_examples)
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: int = 20) -> InputSummary:
+def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: int = 20,
+                known_accounts: str | None = None) -> InputSummary:
     """Create in_accounts, in_devices, in_payments and in_labels, or raise InputError with every problem.
 
+    known_accounts: a table in `con` (our own name, never user input) with the account_ids of a previous run,
+    for an incremental run: rows may refer to those accounts, and accounts may not repeat them.
     Sets the connection's TimeZone to UTC. Temporary tables are dropped however it ends.
     """
     if max_examples < 1:
@@ -222,8 +225,9 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
             if stage is not None:
                 staged[source] = stage
         for stage in staged.values():
-            _check_values(con, stage, found)
-        _check_references(con, staged, found)
+            # An incremental run may bring only new device or payment rows for known accounts.
+            _check_values(con, stage, found, allow_empty=known_accounts is not None)
+        _check_references(con, staged, found, known_accounts)
         if found.total:
             names = [p.name for p in inputs.files().values()]
             raise InputError(_ordered(found.problems, names), found.total)
@@ -561,7 +565,7 @@ def _json_found(json_type: str | None) -> str:
 # -- checks ------------------------------------------------------------------------------------------------
 
 
-def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collector) -> None:
+def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collector, allow_empty: bool = False) -> None:
     """Required values and value formats: one scan counts every check; a second, only when something
     failed, fetches the first rows of each failing check as examples."""
     checks: list[tuple[str, str, str, str]] = []  # column, expected, SQL condition, SQL for the found value
@@ -574,7 +578,7 @@ def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collecto
         if col.rule is not None:
             checks.append((col.name, col.rule.expected, f"{q} IS NOT NULL AND ({_apply(col.rule.bad, col.name)})", q))
     counts = _one(con, f"SELECT {', '.join(['count(*)', *(f'count_if({c[2]})' for c in checks)])} FROM {stage.view}")
-    if counts[0] == 0 and stage.rejected == 0 and stage.source == "accounts":
+    if counts[0] == 0 and stage.rejected == 0 and stage.source == "accounts" and not allow_empty:
         found.add(Problem(stage.file, None, None, "at least one account", "no data rows"))
     failing = [(check, n) for check, n in zip(checks, counts[1:], strict=True) if n]
     if not failing:
@@ -590,8 +594,9 @@ def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collecto
         found.add_group(stage.file, column, expected, n, [(stage.row(e["row"]), _show(e["found"])) for e in rows])
 
 
-def _check_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], found: Collector) -> None:
-    """Duplicate account_ids in accounts; account_ids elsewhere that accounts does not have."""
+def _check_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], found: Collector,
+                      known: str | None = None) -> None:
+    """Duplicate account_ids in accounts; account_ids elsewhere that accounts (or `known`) does not have."""
     accounts = staged.get("accounts")
     if accounts is None or "account_id" not in accounts.present:
         return
@@ -601,12 +606,17 @@ def _check_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged],
         for e in examples or []
     ]
     found.add_group(accounts.file, "account_id", "a unique account_id", count, dups)
-    if accounts.rejected or not _scalar(con, f"SELECT count(*) FROM {accounts.view}"):
+    if known is not None:
+        count, examples = _one(con, _known_sql(accounts.view, known), {"n": found.max_examples})
+        repeats = [(accounts.row(e["row"]), f"{_show(e['found'])}, already in the previous run")
+                   for e in examples or []]
+        found.add_group(accounts.file, "account_id", "an account_id new to this incremental run", count, repeats)
+    if accounts.rejected or (known is None and not _scalar(con, f"SELECT count(*) FROM {accounts.view}")):
         return  # with account rows unreadable or absent, every reference would look orphaned
     for source, stage in staged.items():
         if source == "accounts" or "account_id" not in stage.present:
             continue
-        count, examples = _one(con, _orphans_sql(stage.view, accounts.view), {"n": found.max_examples})
+        count, examples = _one(con, _orphans_sql(stage.view, accounts.view, known), {"n": found.max_examples})
         orphans = [(stage.row(e["row"]), f"{_show(e['found'])}, not in {accounts.file}") for e in examples or []]
         found.add_group(stage.file, "account_id", "an account_id listed in accounts", count, orphans)
 
@@ -623,14 +633,24 @@ def _duplicates_sql(view: str) -> str:
         """
 
 
-def _orphans_sql(view: str, accounts_view: str) -> str:
+def _orphans_sql(view: str, accounts_view: str, known: str | None = None) -> str:
     # Measured in DuckDB 2.0: one query per source beats a UNION ALL of them 3x, and NOT IN beats
     # "IS NOT NULL AND NOT EXISTS" 2.5x. Neither side has NULLs, so NOT IN means what it says.
+    also_known = f"AND account_id NOT IN (SELECT account_id FROM {known})" if known else ""
     return f"""
         SELECT count(*), min_by({{'row': _row, 'found': account_id}}, _row, $n)
         FROM {view}
         WHERE account_id IS NOT NULL
           AND account_id NOT IN (SELECT account_id FROM {accounts_view} WHERE account_id IS NOT NULL)
+          {also_known}
+        """
+
+
+def _known_sql(view: str, known: str) -> str:
+    return f"""
+        SELECT count(*), min_by({{'row': _row, 'found': account_id}}, _row, $n)
+        FROM {view}
+        WHERE account_id IN (SELECT account_id FROM {known})
         """
 
 

@@ -12,7 +12,7 @@ import duckdb
 from ..dbutil import scalar
 
 # (kind, SQL yielding account_id, value) over the std_* tables; kinds are fixed here, never from input.
-_SOURCES: dict[str, str] = {
+SOURCES: dict[str, str] = {
     "email": "SELECT account_id, email_canonical AS value FROM std_accounts",
     "email_handle": "SELECT account_id, email_handle AS value FROM std_accounts_ext",
     "phone": "SELECT account_id, phone_e164 AS value FROM std_accounts",
@@ -30,7 +30,7 @@ def find_hubs_sql(min_accounts_param: str = "$min_accounts") -> str:
         f"SELECT '{kind}' AS kind, value, count(DISTINCT account_id) AS account_count "
         f"FROM ({src}) WHERE value IS NOT NULL GROUP BY value "
         f"HAVING count(DISTINCT account_id) > {min_accounts_param}"
-        for kind, src in _SOURCES.items()
+        for kind, src in SOURCES.items()
     ]
     return "CREATE OR REPLACE TABLE resolution_hubs AS\n" + "\nUNION ALL\n".join(parts)
 

@@ -78,20 +78,29 @@ def comparisons() -> list[Any]:
     ]
 
 
+# Prediction blocking, as data: (columns that must be equal, the array column exploded or None). Splink's
+# rules are built from it, and so is the incremental run's own candidate-pair SQL (incremental.py), so the
+# two cannot drift apart. Hub values are already removed from the profile columns: no block explodes on them.
+BLOCKING_KEYS: tuple[tuple[tuple[str, ...], str | None], ...] = (
+    (("email_canonical",), None),
+    (("phone",), None),
+    (("email_handle",), None),
+    (("name_key",), None),  # full name, unless too common (profiles.NAME_BLOCK_MAX_ACCOUNTS)
+    (("first_name", "last_name", "postcode"), None),
+    (("last_name", "dob"), None),
+    (("first_name", "dob"), None),
+    (("dob", "postcode"), None),
+    (("devices",), "devices"),
+    (("cards",), "cards"),
+)
+
+# Columns with term-frequency adjustments (comparisons() above); their tables are kept per run.
+TF_COLUMNS = ("first_name", "last_name", "email_canonical", "email_handle", "phone", "dob", "postcode")
+
+
 def prediction_blocking_rules() -> list[Any]:
-    # Hub values are already removed from the profile columns, so no block can explode on them.
-    return [
-        block_on("email_canonical"),
-        block_on("phone"),
-        block_on("email_handle"),
-        block_on("name_key"),  # full name, unless too common (profiles.NAME_BLOCK_MAX_ACCOUNTS)
-        block_on("first_name", "last_name", "postcode"),
-        block_on("last_name", "dob"),
-        block_on("first_name", "dob"),
-        block_on("dob", "postcode"),
-        block_on("devices", arrays_to_explode=["devices"]),
-        block_on("cards", arrays_to_explode=["cards"]),
-    ]
+    return [block_on(*cols, arrays_to_explode=[array]) if array else block_on(*cols)
+            for cols, array in BLOCKING_KEYS]
 
 
 def settings_creator() -> SettingsCreator:

@@ -41,19 +41,19 @@ FROM h
 NAME_BLOCK_MAX_ACCOUNTS = 100
 
 PROFILES_SQL = """
-CREATE OR REPLACE TABLE profiles AS
+CREATE OR REPLACE {kind} {table} AS
 WITH hub AS (SELECT kind, value FROM resolution_hubs),
 dev AS (
     SELECT account_id,
            list(DISTINCT device_id ORDER BY device_id) AS devices
     FROM std_devices d
-    WHERE NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'device' AND value = d.device_id)
+    WHERE NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'device' AND value = d.device_id) {only}
     GROUP BY account_id
 ),
 dev_ip AS (
-    SELECT account_id, ip, ip_prefix FROM std_devices WHERE ip IS NOT NULL
+    SELECT account_id, ip, ip_prefix FROM std_devices WHERE ip IS NOT NULL {only}
     UNION ALL
-    SELECT account_id, signup_ip, signup_ip_prefix FROM std_accounts WHERE signup_ip IS NOT NULL
+    SELECT account_id, signup_ip, signup_ip_prefix FROM std_accounts WHERE signup_ip IS NOT NULL {only}
 ),
 ips AS (
     SELECT account_id,
@@ -69,7 +69,7 @@ ips AS (
 pay AS (
     SELECT account_id, list(DISTINCT card_fingerprint ORDER BY card_fingerprint) AS cards
     FROM std_payments p
-    WHERE NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'card' AND value = p.card_fingerprint)
+    WHERE NOT EXISTS (SELECT 1 FROM hub WHERE kind = 'card' AND value = p.card_fingerprint) {only}
     GROUP BY account_id
 ),
 names AS (
@@ -101,8 +101,15 @@ LEFT JOIN dev USING (account_id)
 LEFT JOIN pay USING (account_id)
 LEFT JOIN ips USING (account_id)
 LEFT JOIN names ON names.first_name = a.first_name AND names.last_name = a.last_name
+WHERE true {only}
 ORDER BY a.account_id
 """
+
+
+def profiles_sql(table: str = "profiles", only_affected: bool = False) -> str:
+    """The profiles of every account, or (incremental runs) of the accounts in inc_affected only."""
+    only = "AND account_id IN (SELECT account_id FROM inc_affected)" if only_affected else ""
+    return PROFILES_SQL.format(kind="TEMP TABLE" if only_affected else "TABLE", table=table, only=only)
 
 
 def build_profiles(con: duckdb.DuckDBPyConnection, hub_min_accounts: int) -> int:
@@ -111,5 +118,5 @@ def build_profiles(con: duckdb.DuckDBPyConnection, hub_min_accounts: int) -> int
 
     con.execute(STD_ACCOUNTS_EXT_SQL)
     find_hubs(con, hub_min_accounts)
-    con.execute(PROFILES_SQL, {"name_block_max": NAME_BLOCK_MAX_ACCOUNTS})
+    con.execute(profiles_sql(), {"name_block_max": NAME_BLOCK_MAX_ACCOUNTS})
     return int(scalar(con, "SELECT count(*) FROM profiles"))

@@ -14,6 +14,7 @@ from ..errors import ModelError
 from .model import (
     INFRA_COMPARISONS,
     PERSONAL_COMPARISONS,
+    TF_COLUMNS,
     deterministic_rules,
     em_blocking_rules,
     prediction_blocking_rules,
@@ -31,6 +32,20 @@ class ResolveCounts:
     same_person_links: int
     entities: int
     largest_entity: int
+    prior: float = 0.0  # the probability that two random accounts match, as used for this run
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """Score with a baseline's statistics: its prior and its term-frequency tables (tf_<column>, already in the
+    database) instead of estimating them from this run's data. An incremental run also scores only
+    `blocked_pairs` (join_key_l, join_key_r, match_key) and takes the baseline's other pairs from
+    `kept_predictions` (a table with the columns of `predictions`); without them every blocked pair is scored,
+    which is what the incremental run is tested against."""
+
+    prior: float
+    blocked_pairs: str | None = None
+    kept_predictions: str | None = None
 
 
 def make_linker(con: duckdb.DuckDBPyConnection, settings: Any, tables: tuple[str, ...] = ("profiles",)) -> Any:
@@ -121,20 +136,35 @@ def predict_and_cluster(
     match_threshold: float,
     cluster_threshold: float,
     min_personal_weight: float,
+    pinned: Pinned | None = None,
 ) -> ResolveCounts:
-    """Create `predictions` (pairs above the floor, with evidence) and `clusters` (account -> cluster)."""
+    """Create `predictions` (pairs above the floor, with evidence) and `clusters` (account -> cluster).
+
+    Also keeps the term-frequency tables used (tf_<column>) so a later incremental run can score alike.
+    """
     model = load_model(model_path)
-    linker = make_linker(con, model)
-    # m and u come from the saved model; the prior does not: the chance that two random accounts are one
-    # person falls as the data grows (duplicates per account stay roughly constant while pairs grow
-    # quadratically), so a prior trained on 10k accounts would be ~100x too high at 1M. Re-estimate it here.
-    linker.training.estimate_probability_two_random_records_match(deterministic_rules(), recall=PRIOR_RECALL)
-    if not linker._settings_obj._probability_two_random_records_match > 0:
-        linker = make_linker(con, model)  # no deterministic match (tiny input): keep the model's prior
+    if pinned is not None:
+        model["probability_two_random_records_match"] = pinned.prior
+        linker = make_linker(con, model)
+        _register_tf_tables(con, linker)
+        if pinned.blocked_pairs:
+            _register_blocked_pairs(con, linker, pinned.blocked_pairs)
+    else:
+        linker = make_linker(con, model)
+        # m and u come from the saved model; the prior does not: the chance that two random accounts are one
+        # person falls as the data grows (duplicates per account stay roughly constant while pairs grow
+        # quadratically), so a prior trained on 10k accounts would be ~100x too high at 1M. Re-estimate it.
+        linker.training.estimate_probability_two_random_records_match(deterministic_rules(), recall=PRIOR_RECALL)
+        if not linker._settings_obj._probability_two_random_records_match > 0:
+            linker = make_linker(con, model)  # no deterministic match (tiny input): keep the model's prior
+        _keep_tf_tables(con, linker)
+    prior = float(linker._settings_obj._probability_two_random_records_match)
     pred = linker.inference.predict(threshold_match_probability=link_floor)
     columns = {str(c) for c in pred.as_duckdbpyrelation().columns}
     con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})
     pred.drop_table_from_database_and_remove_from_cache()
+    if pinned is not None and pinned.kept_predictions:
+        con.execute(f"INSERT INTO predictions BY NAME SELECT * EXCLUDE (same_person) FROM {pinned.kept_predictions}")
     # Same person = a probable match that personal attributes alone support (names, email, phone, birth
     # date); shared devices, cards, IPs and postcode can tip a close call but never stand in for identity.
     con.execute(
@@ -142,6 +172,7 @@ def predict_and_cluster(
         CREATE OR REPLACE TABLE predictions AS
         SELECT *, (match_probability >= $threshold AND personal_weight >= $min_personal) AS same_person
         FROM predictions
+        ORDER BY unique_id_l, unique_id_r
         """,
         {"threshold": match_threshold, "min_personal": min_personal_weight},
     )
@@ -155,7 +186,32 @@ def predict_and_cluster(
         {"threshold": cluster_threshold, "min_personal": min_personal_weight},
     )
     _cluster(con, cluster_threshold)
-    return _counts(con)
+    counts = _counts(con)
+    return ResolveCounts(counts.links, counts.same_person_links, counts.entities, counts.largest_entity, prior)
+
+
+def _keep_tf_tables(con: duckdb.DuckDBPyConnection, linker: Any) -> None:
+    """Compute the term-frequency tables predict will use, and keep a copy as tf_<column>."""
+    for column in TF_COLUMNS:
+        tf = linker.table_management.compute_tf_table(column)
+        con.execute(f"CREATE OR REPLACE TABLE tf_{column} AS SELECT * FROM {tf.physical_name}")
+
+
+def _register_tf_tables(con: duckdb.DuckDBPyConnection, linker: Any) -> None:
+    from splink import DuckDBAPI
+
+    db_api = DuckDBAPI(connection=con)
+    for column in TF_COLUMNS:
+        linker.table_management.register_term_frequency_lookup(
+            db_api.register(f"tf_{column}", dataset_display_name=f"tf_{column}"), column)
+
+
+def _register_blocked_pairs(con: duckdb.DuckDBPyConnection, linker: Any, table: str) -> None:
+    from splink import DuckDBAPI
+
+    db_api = DuckDBAPI(connection=con)
+    linker.table_management.register_blocked_pairs_for_predict(
+        db_api.register(table, dataset_display_name="incremental_pairs"))
 
 
 def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:

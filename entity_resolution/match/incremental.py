@@ -1,0 +1,126 @@
+"""Incremental resolution: add new records to a previous run without scoring its old pairs again.
+
+The run starts from a copy of the baseline's er.duckdb. New rows are standardised and appended; hubs and the
+name-block cap are recomputed over everything. The accounts whose profile or blocking can have changed are
+"affected": the new accounts, old accounts with new device or payment rows, accounts holding a value whose
+hub status changed and accounts whose full name crossed the name-block cap. Only pairs with an affected
+account are blocked (the same rules as a full run, model.BLOCKING_KEYS) and scored, with the baseline's prior
+and term-frequency tables; every other pair keeps its baseline score. So the result equals a full run over all
+the data that used the baseline's prior and term frequencies (tested); a fresh full run re-estimates both, and
+the difference that makes is measured in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ..dbutil import scalar
+from .hubs import SOURCES as HUB_SOURCES
+from .hubs import find_hubs
+from .model import BLOCKING_KEYS
+from .profiles import NAME_BLOCK_MAX_ACCOUNTS, STD_ACCOUNTS_EXT_SQL, profiles_sql
+
+STD_TABLES = ("std_accounts", "std_devices", "std_payments")
+
+
+def set_base_aside(con: duckdb.DuckDBPyConnection) -> None:
+    """Rename the baseline's tables that standardisation and hub finding recreate."""
+    for table in (*STD_TABLES, "std_accounts_ext", "resolution_hubs"):
+        con.execute(f"ALTER TABLE {table} RENAME TO base_{table}")
+
+
+def append_new_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """After standardise() made std_* from the new rows only: keep those as new_std_*, put them under the base."""
+    con.execute(STD_ACCOUNTS_EXT_SQL)
+    for table in (*STD_TABLES, "std_accounts_ext"):
+        con.execute(f"ALTER TABLE {table} RENAME TO new_{table}")
+        con.execute(f"ALTER TABLE base_{table} RENAME TO {table}")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_{table}")
+
+
+def affected_accounts(con: duckdb.DuckDBPyConnection, hub_min_accounts: int) -> int:
+    """Recompute hubs; create inc_affected(account_id); return its size."""
+    find_hubs(con, hub_min_accounts)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE inc_hub_changes AS
+        (SELECT kind, value FROM resolution_hubs EXCEPT SELECT kind, value FROM base_resolution_hubs)
+        UNION ALL
+        (SELECT kind, value FROM base_resolution_hubs EXCEPT SELECT kind, value FROM resolution_hubs)
+    """)
+    hub_holders = "\nUNION ALL\n".join(
+        f"SELECT s.account_id FROM ({src}) s JOIN inc_hub_changes c ON c.kind = '{kind}' AND c.value = s.value"
+        for kind, src in HUB_SOURCES.items()
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE inc_affected AS
+        WITH new_names AS (
+            SELECT first_name, last_name, count(*) AS added FROM new_std_accounts
+            WHERE first_name IS NOT NULL AND last_name IS NOT NULL GROUP BY ALL
+        ),
+        crossed AS (  -- names whose side of the name-block cap changed
+            SELECT n.first_name, n.last_name
+            FROM new_names n JOIN std_accounts a USING (first_name, last_name)
+            GROUP BY n.first_name, n.last_name, n.added
+            HAVING (count(*) > $cap) <> (count(*) - n.added > $cap)
+        )
+        SELECT DISTINCT account_id FROM (
+            SELECT account_id FROM new_std_accounts
+            UNION ALL SELECT account_id FROM new_std_devices
+            UNION ALL SELECT account_id FROM new_std_payments
+            UNION ALL SELECT a.account_id FROM std_accounts a JOIN crossed USING (first_name, last_name)
+            UNION ALL {hub_holders}
+        )
+    """, {"cap": NAME_BLOCK_MAX_ACCOUNTS})
+    return int(scalar(con, "SELECT count(*) FROM inc_affected"))
+
+
+def refresh_profiles(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the profiles of the affected accounts only."""
+    con.execute(profiles_sql(table="inc_profiles", only_affected=True), {"name_block_max": NAME_BLOCK_MAX_ACCOUNTS})
+    con.execute("DELETE FROM profiles WHERE unique_id IN (SELECT account_id FROM inc_affected)")
+    con.execute("INSERT INTO profiles BY NAME SELECT * FROM inc_profiles")
+
+
+def candidate_pairs_sql() -> str:
+    """Every pair with an affected account that a full run's blocking would produce, as Splink's blocked-pairs
+    table: match_key is the first rule (in order) that finds the pair, join keys ordered as in dedupe."""
+    parts = []
+    for i, (columns, array) in enumerate(BLOCKING_KEYS):
+        if array is None:
+            on = " AND ".join(f'a."{c}" = p."{c}"' for c in columns)
+            parts.append(f"SELECT {i} AS mk, a.unique_id AS x, p.unique_id AS y "
+                         f"FROM inc_a a JOIN profiles p ON {on}")
+        else:
+            parts.append(
+                f"SELECT {i} AS mk, a.unique_id AS x, p.unique_id AS y "
+                f'FROM (SELECT unique_id, unnest("{array}") AS v FROM inc_a) a '
+                f'JOIN (SELECT unique_id, unnest("{array}") AS v FROM profiles) p ON a.v = p.v'
+            )
+    union = "\n    UNION ALL ".join(parts)
+    return f"""
+CREATE OR REPLACE TEMP TABLE inc_pairs AS
+WITH inc_a AS (SELECT * FROM profiles WHERE unique_id IN (SELECT account_id FROM inc_affected)),
+raw AS (
+    {union}
+)
+SELECT CAST(min(mk) AS VARCHAR) AS match_key, least(x, y) AS join_key_l, greatest(x, y) AS join_key_r
+FROM raw WHERE x <> y
+GROUP BY least(x, y), greatest(x, y)
+"""
+
+
+def block_pairs(con: duckdb.DuckDBPyConnection) -> int:
+    """Create inc_pairs (to score) and inc_kept (baseline predictions without an affected account)."""
+    con.execute(candidate_pairs_sql())
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE inc_kept AS
+        SELECT * FROM predictions
+        WHERE unique_id_l NOT IN (SELECT account_id FROM inc_affected)
+          AND unique_id_r NOT IN (SELECT account_id FROM inc_affected)
+    """)
+    return int(scalar(con, "SELECT count(*) FROM inc_pairs"))
+
+
+def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("base_resolution_hubs", *(f"new_{t}" for t in (*STD_TABLES, "std_accounts_ext"))):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
