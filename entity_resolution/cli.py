@@ -182,13 +182,16 @@ def load_cmd(
     neo4j_user: Neo4jUserOpt = None,
     neo4j_database: Neo4jDbOpt = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per transaction.")] = None,
+    since: Annotated[Path | None, typer.Option(
+        "--since", help="The run folder the graph holds now (its last complete load): write only what "
+        "changed since it. Same graph as a full load, far fewer writes.")] = None,
 ) -> None:
     """Load a run folder into Neo4j (idempotent; re-run to resume an interrupted load)."""
     from . import pipeline
 
     settings = _graph_settings(_settings(batch_size=batch_size), neo4j_uri, neo4j_user, neo4j_database)
     with _errors(), _load_progress() as progress:
-        result = pipeline.load(from_dir, settings, progress=progress)
+        result = pipeline.load(from_dir, settings, progress=progress, since=since)
     _show_load(result)
 
 

@@ -373,7 +373,7 @@ def result_dict(result: RunResult) -> dict[str, Any]:
     return asdict(result)
 
 
-def load(run_dir: Path, settings: Settings, *, progress: Any = None) -> Any:
+def load(run_dir: Path, settings: Settings, *, progress: Any = None, since: Path | None = None) -> Any:
     """Load a run folder into Neo4j (the configured server, else the managed one)."""
     from .graph.connection import connect
     from .graph.loader import load_run
@@ -381,6 +381,6 @@ def load(run_dir: Path, settings: Settings, *, progress: Any = None) -> Any:
     driver = connect(settings)
     try:
         return load_run(driver, run_dir, database=settings.neo4j_database, batch_size=settings.batch_size,
-                        progress=progress)
+                        progress=progress, since=since)
     finally:
         driver.close()

@@ -29,11 +29,16 @@ def _canon(value: Any) -> Any:
     return value
 
 
-def snapshot(driver: Driver, database: str = "neo4j") -> Snapshot:
+def snapshot(driver: Driver, database: str = "neo4j", ignore: frozenset[str] = frozenset()) -> Snapshot:
+    """ignore: property names left out (e.g. the run tags, which say which load last wrote a row)."""
     nodes, _, _ = driver.execute_query(load_cypher("admin/graph_snapshot_nodes"), database_=database)
     rels, _, _ = driver.execute_query(load_cypher("admin/graph_snapshot_rels"), database_=database)
-    lines = sorted(json.dumps([sorted(r["labels"]), _canon(r["props"])], default=str) for r in nodes)
-    lines += sorted(json.dumps([r["type"], r["start"], r["end"], _canon(r["props"])], default=str) for r in rels)
+
+    def props(record: Any) -> Any:
+        return _canon({k: v for k, v in record["props"].items() if k not in ignore})
+
+    lines = sorted(json.dumps([sorted(r["labels"]), props(r)], default=str) for r in nodes)
+    lines += sorted(json.dumps([r["type"], r["start"], r["end"], props(r)], default=str) for r in rels)
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
     return Snapshot(len(nodes), len(rels), digest)
 
