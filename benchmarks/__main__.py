@@ -1,4 +1,4 @@
-"""Entry point: python -m benchmarks accuracy | resolution | graph_load | detection | all [--size N].
+"""Entry point: python -m benchmarks accuracy | resolution | graph_load | detection | incremental | all [--size N].
 
 Each suite runs our path and its baselines on the same data in the same process run, prints a table (our
 figure, the baseline's, the ratio) and writes JSON to benchmarks/results/<suite>-<size>-<stamp>.json.
@@ -83,7 +83,9 @@ def _resolution(args: argparse.Namespace) -> dict[str, object]:
 def _graph_load(args: argparse.Namespace) -> dict[str, object]:
     from .graph_load import run_suite
 
-    return run_suite(args.size, repeat=args.repeat, naive_rows=args.naive_rows, py2neo_rows=args.py2neo_rows)
+    contenders = tuple(c.strip() for c in args.contenders.split(",") if c.strip())
+    return run_suite(args.size, repeat=args.repeat, naive_rows=args.naive_rows, py2neo_rows=args.py2neo_rows,
+                     contenders=contenders)
 
 
 def _detection(args: argparse.Namespace) -> dict[str, object]:
@@ -92,7 +94,14 @@ def _detection(args: argparse.Namespace) -> dict[str, object]:
     return run_suite(args.size, repeat=args.repeat)
 
 
-SUITES = {"accuracy": _accuracy, "resolution": _resolution, "graph_load": _graph_load, "detection": _detection}
+def _incremental(args: argparse.Namespace) -> dict[str, object]:
+    from .incremental import run_suite
+
+    return run_suite(args.size, graph=not args.no_graph)
+
+
+SUITES = {"accuracy": _accuracy, "resolution": _resolution, "graph_load": _graph_load, "detection": _detection,
+          "incremental": _incremental}
 
 
 def _write(suite: str, args: argparse.Namespace, result: dict[str, object], seconds: float) -> Path:
@@ -118,6 +127,10 @@ def main() -> None:
                              "before its time is extrapolated to the whole graph (0: the whole graph)")
     parser.add_argument("--py2neo-rows", type=int, default=20_000,
                         help="graph_load: the same for the py2neo bulk baseline (0: the whole graph)")
+    parser.add_argument("--contenders", default="ours,py2neo,naive,bulk",
+                        help="graph_load: which loads to run, comma-separated (ours, py2neo, naive, bulk)")
+    parser.add_argument("--no-graph", action="store_true",
+                        help="incremental: leave Neo4j out (resolution and detection only)")
     args = parser.parse_args()
     suites = list(SUITES) if args.suite == "all" else [args.suite]
     for suite in suites:

@@ -1,0 +1,158 @@
+"""Incremental run: the newest 1% of accounts added to a baseline run, against a full rerun over everything.
+
+Data: the synthetic data set of `size` accounts split by sign-up time (entity_resolution.demo.split): the
+baseline holds the oldest 99% (with their devices and payments), the increment the newest 1% with theirs.
+Untimed setup: the baseline run (`er run`) and, with a graph, its load into an emptied Neo4j.
+
+- ours, incremental: `er run --previous BASE --incremental` on the increment's files (resolution of the new
+  records + the in-process detection, which reuses the baseline's structure where nothing changed), then
+  `er load --since BASE` (only the rows that changed).
+- baseline, full rerun: `er run --previous BASE` over all the data, then `er load` of that run (every row, as
+  a scheduled full rerun into the live graph would).
+
+Correctness, in the same run: the incremental entities and predictions against a full resolution pinned to
+the baseline's prior and term frequencies (`pipeline.resolve_pinned`: must be identical), and entities and
+rings against the fresh full rerun (which re-estimates both: differences are counted, not hidden).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .common import CACHE, Row, inputs, say, show
+
+
+def _diff(con: duckdb.DuckDBPyConnection, left: str, right: str) -> list[int]:
+    only_left = con.execute(f"SELECT count(*) FROM (({left}) EXCEPT ({right}))").fetchall()[0][0]
+    only_right = con.execute(f"SELECT count(*) FROM (({right}) EXCEPT ({left}))").fetchall()[0][0]
+    return [int(only_left), int(only_right)]
+
+
+def _compare(work: Path) -> dict[str, Any]:
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS inc (READ_ONLY)", {"p": str(work / "inc" / "er.duckdb")})
+    con.execute("ATTACH $p AS pinned (READ_ONLY)", {"p": str(work / "pinned.duckdb")})
+    pred = ("SELECT unique_id_l, unique_id_r, match_key, round(match_probability, 12), same_person "
+            "FROM {}.predictions")
+    out: dict[str, Any] = {
+        "vs_pinned_full": {
+            "entities_differing_rows": _diff(con, "SELECT account_id, entity_id FROM inc.entities",
+                                             "SELECT account_id, entity_id FROM pinned.entities"),
+            "predictions_differing_rows": _diff(con, pred.format("inc"), pred.format("pinned")),
+        }
+    }
+    inc, full = work / "inc", work / "full"
+    ent = "SELECT account_id, entity_id FROM read_parquet('{}')"
+    rings = "SELECT ring_id, account_count, entity_count FROM read_parquet('{}')"
+    members = "SELECT account_id, ring_id FROM read_parquet('{}') WHERE ring_id IS NOT NULL"
+    out["vs_fresh_full"] = {
+        "accounts_with_other_entity_id": _diff(con, ent.format(inc / "entities.parquet"),
+                                               ent.format(full / "entities.parquet"))[0],
+        "rings_differing": _diff(con, rings.format(inc / "rings.parquet"), rings.format(full / "rings.parquet")),
+        "ring_memberships_differing": _diff(con, members.format(inc / "signals.parquet"),
+                                            members.format(full / "signals.parquet")),
+        "same_person_links_differing": _diff(
+            con, "SELECT account_id_l, account_id_r FROM read_parquet('{}') WHERE same_person".format(
+                inc / "links.parquet"),
+            "SELECT account_id_l, account_id_r FROM read_parquet('{}') WHERE same_person".format(
+                full / "links.parquet")),
+        "accounts": int(con.execute(f"SELECT count(*) FROM read_parquet('{full / 'entities.parquet'}')")
+                        .fetchall()[0][0]),
+    }
+    return out
+
+
+def run_suite(size: int, *, graph: bool = True) -> dict[str, Any]:
+    from entity_resolution.demo.split import split_newest
+    from entity_resolution.pipeline import resolve_pinned, run
+    from entity_resolution.settings import Settings
+
+    work = CACHE / f"incremental-{size}"
+    if work.exists():
+        shutil.rmtree(work)
+    everything = inputs(size)
+    base_in, new_in = split_newest(everything, 0.01, work / "in_base", work / "in_new")
+    settings = Settings()
+    say(f"baseline run over {size:,} accounts less the newest 1% (untimed)")
+    run(base_in, work / "base", settings)
+
+    driver = None
+    if graph:
+        from entity_resolution.graph.connection import connect
+        from entity_resolution.graph.loader import load_run
+        from entity_resolution.graph.snapshot import wipe
+
+        driver = connect(settings)
+        wipe(driver)
+        say("loading the baseline into the emptied graph (untimed)")
+        load_run(driver, work / "base")
+
+    timings: dict[str, dict[str, float]] = {"incremental": {}, "full": {}}
+    say("incremental run")
+    start = time.perf_counter()
+    inc = run(new_in, work / "inc", settings, previous=work / "base", incremental=True)
+    timings["incremental"]["run_s"] = time.perf_counter() - start
+    if driver is not None:
+        start = time.perf_counter()
+        inc_load = load_run(driver, work / "inc", since=work / "base")
+        timings["incremental"]["load_s"] = time.perf_counter() - start
+    say("full rerun")
+    start = time.perf_counter()
+    full = run(everything, work / "full", settings, previous=work / "base")
+    timings["full"]["run_s"] = time.perf_counter() - start
+    if driver is not None:
+        start = time.perf_counter()
+        full_load = load_run(driver, work / "full")
+        timings["full"]["load_s"] = time.perf_counter() - start
+        driver.close()
+    say("reference: full resolution pinned to the baseline's statistics (untimed)")
+    resolve_pinned(everything, work / "base", work / "pinned.duckdb", settings)
+    checks = _compare(work)
+
+    def total(kind: str) -> float:
+        return sum(timings[kind].values())
+
+    inc_detect = inc.phase_seconds.get("detect", 0.0)
+    full_detect = full.phase_seconds.get("detect", 0.0)
+    rows = [
+        Row("resolution (run without detection)", timings["incremental"]["run_s"] - inc_detect, "full rerun",
+            timings["full"]["run_s"] - full_detect, "s"),
+        Row("detection (in-process)", inc_detect, "full rerun", full_detect, "s"),
+    ]
+    if graph:
+        rows.append(Row("graph load", timings["incremental"]["load_s"], "full load", timings["full"]["load_s"], "s"))
+    rows.append(Row("incremental run end to end", total("incremental"), "full rerun", total("full"), "s",
+                    goal=("<=", 0.1), note="goal: >= 10x faster, i.e. ours / full <= 0.1"))
+    show(f"Incremental run: +1% accounts on {size:,} (ours = incremental, baseline = full rerun)", [*rows])
+    say(f"identical to the pinned full resolution: {checks['vs_pinned_full']}")
+    say(f"against the fresh full rerun: {checks['vs_fresh_full']}")
+    return {
+        "timings_s": {k: {m: round(v, 2) for m, v in d.items()} for k, d in timings.items()},
+        "speedup": round(total("full") / total("incremental"), 2),
+        "incremental_phases": inc.phase_seconds, "full_phases": full.phase_seconds,
+        "incremental_manifest": _manifest(work / "inc"),
+        "load_rows": {"incremental": inc_load.rows, "full": full_load.rows} if graph else None,
+        "checks": checks, "rows": [r.as_dict() for r in rows],
+    }
+
+
+def _manifest(run_dir: Path) -> dict[str, Any]:
+    import json
+
+    data = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    return {"incremental": data.get("incremental"), "detect": _detect_mode(run_dir)}
+
+
+def _detect_mode(run_dir: Path) -> Any:
+    import json
+
+    path = run_dir / "detect_manifest.json"
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: data.get(k) for k in ("mode", "reason", "incremental") if k in data}
