@@ -215,20 +215,33 @@ def _register_blocked_pairs(con: duckdb.DuckDBPyConnection, linker: Any, table: 
 
 
 def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:
-    from splink import DuckDBAPI
-    from splink.clustering import cluster_pairwise_predictions_at_threshold
+    """clusters(account_id, cluster_id): connected components of the same-person edges (every account, alone
+    or not). igraph on integer ids: Splink's iterative SQL clustering took 7 s of this at 1M accounts, this 1 s.
+    cluster_id is the component's smallest account_id, as Splink's."""
+    import igraph as ig
+    import pyarrow as pa
 
-    db_api = DuckDBAPI(connection=con)
-    nodes = db_api.register("profiles", dataset_display_name="cluster_nodes")
-    edges = db_api.register("same_person_edges", dataset_display_name="cluster_edges")
-    cc = cluster_pairwise_predictions_at_threshold(
-        nodes, edges, db_api, "unique_id", threshold_match_probability=cluster_threshold
-    )
-    con.execute(
-        f"CREATE OR REPLACE TABLE clusters AS SELECT unique_id AS account_id, cluster_id "
-        f"FROM {cc.physical_name}"
-    )
-    cc.drop_table_from_database_and_remove_from_cache()
+    del cluster_threshold  # same_person_edges holds only edges at or above it
+    con.execute("CREATE OR REPLACE TEMP TABLE cluster_nodes AS "
+                "SELECT unique_id, (row_number() OVER (ORDER BY unique_id) - 1)::BIGINT AS i FROM profiles")
+    n = int(con.execute("SELECT count(*) FROM cluster_nodes").fetchall()[0][0])
+    edges = con.execute("""
+        SELECT l.i AS src, r.i AS dst FROM same_person_edges e
+        JOIN cluster_nodes l ON l.unique_id = e.unique_id_l JOIN cluster_nodes r ON r.unique_id = e.unique_id_r
+    """).fetchnumpy()
+    graph = ig.Graph(n=n, edges=list(zip(edges["src"].tolist(), edges["dst"].tolist(), strict=True)))
+    membership = graph.connected_components().membership
+    con.register("cluster_membership", pa.table({"i": pa.array(range(n), pa.int64()),
+                                                 "component": pa.array(membership, pa.int64())}))
+    try:
+        con.execute("""
+            CREATE OR REPLACE TABLE clusters AS
+            SELECT n.unique_id AS account_id, min(n.unique_id) OVER (PARTITION BY m.component) AS cluster_id
+            FROM cluster_nodes n JOIN cluster_membership m USING (i)
+        """)
+    finally:
+        con.unregister("cluster_membership")
+        con.execute("DROP TABLE IF EXISTS cluster_nodes")
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> ResolveCounts:
