@@ -97,7 +97,7 @@ def _detection(args: argparse.Namespace) -> dict[str, object]:
 def _incremental(args: argparse.Namespace) -> dict[str, object]:
     from .incremental import run_suite
 
-    return run_suite(args.size, graph=not args.no_graph)
+    return run_suite(args.size, graph=not args.no_graph, reuse=args.reuse_runs)
 
 
 SUITES = {"accuracy": _accuracy, "resolution": _resolution, "graph_load": _graph_load, "detection": _detection,
@@ -131,6 +131,8 @@ def main() -> None:
                         help="graph_load: which loads to run, comma-separated (ours, py2neo, naive, bulk)")
     parser.add_argument("--no-graph", action="store_true",
                         help="incremental: leave Neo4j out (resolution and detection only)")
+    parser.add_argument("--reuse-runs", action="store_true",
+                        help="incremental: keep the run folders of an earlier run at this size, time the graph part")
     args = parser.parse_args()
     suites = list(SUITES) if args.suite == "all" else [args.suite]
     for suite in suites:
