@@ -188,10 +188,6 @@ def _count_jars(folder: Path) -> int:
     return sum(1 for p in folder.glob("*.jar")) if folder.is_dir() else 0
 
 
-if __name__ == "__main__":
-    neo4j_app()
-
-
 @neo4j_app.command()
 def schema(
     neo4j_uri: Annotated[str | None, typer.Option("--neo4j-uri", envvar="ER_NEO4J_URI",
@@ -286,3 +282,7 @@ def _phase_progress(phases: tuple[str, ...]) -> Iterator[Callable[[str, str], No
             if current:
                 bar.update(tasks[current[-1]], completed=1)
                 bar.stop_task(tasks[current[-1]])
+
+
+if __name__ == "__main__":
+    neo4j_app()
