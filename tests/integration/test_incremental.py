@@ -81,7 +81,8 @@ def test_new_accounts_keep_old_entity_ids_when_they_join(runs: dict[str, Path]) 
 
 def test_incremental_rejects_accounts_already_in_the_baseline(runs: dict[str, Path], tmp_path: Path) -> None:
     base_accounts = str(runs["work"] / "in_base" / "accounts.parquet")
-    duckdb.sql(f"SELECT * FROM read_parquet('{base_accounts}') LIMIT 3").to_parquet(str(tmp_path / "acc.parquet"))
+    duckdb.connect().sql(f"SELECT * FROM read_parquet('{base_accounts}') LIMIT 3").to_parquet(
+        str(tmp_path / "acc.parquet"))
     new = runs["work"] / "in_new"
     with pytest.raises(InputError) as info:
         run(Inputs(tmp_path / "acc.parquet", new / "devices.parquet", new / "payments.parquet"), tmp_path / "out",
@@ -95,17 +96,17 @@ def test_incremental_accepts_new_rows_for_baseline_accounts(runs: dict[str, Path
     """Devices of old accounts only (no new accounts): references resolve against the baseline."""
     work = runs["work"]
     devices = str(work / "in_base" / "devices.parquet")
-    duckdb.sql(f"SELECT * FROM read_parquet('{devices}') "
+    duckdb.connect().sql(f"SELECT * FROM read_parquet('{devices}') "
                "LIMIT 5").to_parquet(str(tmp_path / "dev.parquet"))
     accounts = str(work / "in_new" / "accounts.parquet")
-    duckdb.sql(f"SELECT * FROM read_parquet('{accounts}') LIMIT 0").to_parquet(str(tmp_path / "acc.parquet"))
+    duckdb.connect().sql(f"SELECT * FROM read_parquet('{accounts}') LIMIT 0").to_parquet(str(tmp_path / "acc.parquet"))
     payments = str(work / "in_new" / "payments.parquet")
-    duckdb.sql(f"SELECT * FROM read_parquet('{payments}') LIMIT 0").to_parquet(str(tmp_path / "pay.parquet"))
+    duckdb.connect().sql(f"SELECT * FROM read_parquet('{payments}') LIMIT 0").to_parquet(str(tmp_path / "pay.parquet"))
     result = run(Inputs(tmp_path / "acc.parquet", tmp_path / "dev.parquet", tmp_path / "pay.parquet"),
                  tmp_path / "out", Settings(), previous=runs["base"], incremental=True)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert 1 <= manifest["incremental"]["affected_accounts"] <= 5
-    assert result.counts["accounts"] == duckdb.sql(
+    assert result.counts["accounts"] == duckdb.connect().sql(
         f"SELECT count(*) FROM read_parquet('{runs['base'] / 'entities.parquet'}')").fetchall()[0][0]
 
 
