@@ -36,11 +36,11 @@ def loaded(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory)
     driver = managed_driver()
     base = tmp_path_factory.mktemp("explore_runs")
     inputs = Inputs(small_data.accounts, small_data.devices, small_data.payments)
-    row = duckdb.execute(
+    rows = duckdb.connect().execute(  # a connection of its own: fetchone leaves the result unfinished
         "SELECT quantile_disc(created_at::TIMESTAMPTZ, 0.9) FROM read_parquet($p)", {"p": str(small_data.accounts)}
-    ).fetchone()
-    assert row is not None
-    as_of = row[0]
+    ).fetchall()
+    assert rows
+    as_of = rows[0][0]
     early = pipeline.run(inputs, base / "early", Settings(), as_of=as_of)
     strict = Settings(link_floor=0.9, match_threshold=0.999, cluster_threshold=0.999)
     full = pipeline.run(inputs, base / "full", strict, previous=base / "early")
