@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from entity_resolution.graph.bulk_import import USES
+
 from .common import Row, run_folder, say, show
 
 # One query per row for the naive baseline: the same labels, keys and properties as cypher/load/*.cypher.
@@ -44,14 +46,6 @@ NAIVE: dict[str, str] = {
                "MERGE (a)-[m:MATCHES]->(b) SET m.match_probability = $match_probability, "
                "m.match_weight = $match_weight, m.personal_weight = $personal_weight, "
                "m.same_person = $same_person, m.last_run_id = $run_id, m.first_run_id = $run_id, m.active = true",
-}
-# step -> (identifier label, key property, relationship type)
-USES: dict[str, tuple[str, str, str]] = {
-    "used_email": ("Email", "value", "USED_EMAIL"),
-    "used_phone": ("Phone", "value", "USED_PHONE"),
-    "used_device": ("Device", "device_id", "USED_DEVICE"),
-    "used_card": ("Card", "fingerprint", "USED_CARD"),
-    "used_ip": ("IP", "address", "USED_IP"),
 }
 for _step, (_label, _key, _type) in USES.items():
     NAIVE[_step] = (f"MERGE (i:{_label} {{{_key}: $value}}) SET i.run_id = $run_id WITH i "

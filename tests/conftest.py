@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import neo4j
 import pytest
 
 from entity_resolution.demo.generator import GeneratedPaths, generate
@@ -34,3 +36,23 @@ def valid_dir() -> Path:
 
 # Graph tests import tests/neo4j_support.py as a module.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="module")
+def neo4j_driver() -> Iterator[neo4j.Driver]:
+    """A driver to the managed server (the test fails, never skips, when it is not running)."""
+    from neo4j_support import managed_driver
+
+    driver = managed_driver()
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def graph(neo4j_driver: neo4j.Driver) -> Iterator[neo4j.Driver]:
+    """The managed server's database, emptied before and after the test."""
+    from entity_resolution.graph.snapshot import wipe
+
+    wipe(neo4j_driver)
+    yield neo4j_driver
+    wipe(neo4j_driver)

@@ -34,7 +34,7 @@ from ..dbutil import scalar
 from ..errors import GraphError
 from . import server
 from .cypher import load_cypher
-from .loader import STEPS, apply_schema
+from .loader import ISO_UTC, STEPS, apply_schema
 
 PhaseFn = Callable[[str, str], None]  # (phase, what it is doing); called when each phase starts
 PHASES = ("check", "export", "stop", "import", "start", "schema")
@@ -47,7 +47,6 @@ INDEX_WAIT_SECONDS = 3600
 # properties (the online load's `SET x = null`), "" stays an empty string.
 
 _STEP_SQL = {step: sql for step, _name, sql in STEPS}
-ISO_UTC = "%Y-%m-%dT%H:%M:%S.%fZ[UTC]"
 # step -> (identifier label, key property, relationship type), as in cypher/load/merge_used_*.cypher
 USES: dict[str, tuple[str, str, str]] = {
     "used_email": ("Email", "value", "USED_EMAIL"),

@@ -10,7 +10,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import typer
-from neo4j_support import managed_driver
 from typer.testing import CliRunner
 
 from entity_resolution import pipeline
@@ -24,13 +23,6 @@ from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.snapshot import wipe
 from entity_resolution.ingest import Inputs
 from entity_resolution.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def neo4j_driver() -> Iterator[neo4j.Driver]:
-    driver = managed_driver()
-    yield driver
-    driver.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -24,25 +23,11 @@ from entity_resolution.errors import GraphError
 from entity_resolution.graph.bulk_import import bulk_import
 from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.server import ServerConfig
-from entity_resolution.graph.snapshot import snapshot, wipe
+from entity_resolution.graph.snapshot import snapshot
 from entity_resolution.ingest import Inputs
 from entity_resolution.settings import Settings
 
 CLI = [sys.executable, "-m", "entity_resolution.cli"]
-
-
-@pytest.fixture(scope="module")
-def neo4j_driver() -> Iterator[neo4j.Driver]:
-    driver = managed_driver()
-    yield driver
-    driver.close()
-
-
-@pytest.fixture
-def graph(neo4j_driver: neo4j.Driver) -> Iterator[neo4j.Driver]:
-    wipe(neo4j_driver)
-    yield neo4j_driver
-    wipe(neo4j_driver)
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import neo4j
 import pytest
-from neo4j_support import managed_driver
 
 from entity_resolution import pipeline
 from entity_resolution.demo.generator import GeneratedPaths
@@ -19,20 +17,6 @@ from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.snapshot import snapshot, wipe
 from entity_resolution.ingest import Inputs
 from entity_resolution.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def neo4j_driver() -> Iterator[neo4j.Driver]:
-    driver = managed_driver()
-    yield driver
-    driver.close()
-
-
-@pytest.fixture
-def graph(neo4j_driver: neo4j.Driver) -> Iterator[neo4j.Driver]:
-    wipe(neo4j_driver)
-    yield neo4j_driver
-    wipe(neo4j_driver)
 
 
 def _inputs(data: GeneratedPaths) -> Inputs:
