@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,7 +46,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(
+def root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary; errors only.")] = False,
@@ -132,6 +133,8 @@ MatchOpt = Annotated[float | None, typer.Option("--match-threshold",
 ClusterOpt = Annotated[float | None, typer.Option("--cluster-threshold",
                                                   help="Probability at which links join accounts into "
                                                        "one entity.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an --out that is not an earlier output of ours "
+                                        "(never one that holds an input, the current or the home folder).")]
 
 
 Neo4jUriOpt = Annotated[str | None, typer.Option("--neo4j-uri", envvar="ER_NEO4J_URI",
@@ -212,7 +215,8 @@ def run(
     accounts: AccountsOpt,
     devices: DevicesOpt,
     payments: PaymentsOpt,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to write (replaced atomically).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to write: a new path, an empty folder or "
+                                      "an earlier run folder (replaced atomically).")],
     labels: LabelsOpt = None,
     as_of: AsOfOpt = None,
     model: ModelOpt = None,
@@ -230,6 +234,7 @@ def run(
     neo4j_database: Neo4jDbOpt = None,
     neo4j: Annotated[bool, typer.Option("--neo4j", help="Also load the run into the managed Neo4j "
                                         "(implied by --neo4j-uri).")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Resolve accounts, devices and payments into entities; write entities, links and a manifest."""
     from . import pipeline
@@ -241,7 +246,7 @@ def run(
     with _errors(), _progress() as progress:
         result = pipeline.run(Inputs(accounts, devices, payments, labels), out, settings, as_of=as_of,
                               train_first=train, previous=previous, incremental=incremental,
-                              progress=progress)
+                              force=force, progress=progress)
     _summary(f"{result.run_id} → {out}", result.counts, result.phase_seconds)
     if neo4j or neo4j_uri:
         with _errors(), _load_progress() as load_progress:
@@ -278,6 +283,7 @@ def demo(
     neo4j: Annotated[bool, typer.Option("--neo4j", help="Also load the demo run into Neo4j "
                                         "(the managed server unless --neo4j-uri).")] = False,
     neo4j_uri: Neo4jUriOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Generate the synthetic demo data set and run the whole pipeline on it."""
     from . import pipeline
@@ -285,7 +291,8 @@ def demo(
 
     settings = _settings()
     with _errors(), _progress() as progress:
-        result, scores = run_demo(out, settings, size=size, seed=seed, train=train, progress=progress)
+        result, scores = run_demo(out, settings, size=size, seed=seed, train=train, force=force,
+                                  progress=progress)
     _summary(f"demo → {out / 'run'}", {**result.counts, **scores}, result.phase_seconds)
     if neo4j or neo4j_uri:
         settings = _graph_settings(settings, neo4j_uri, None, None)
@@ -298,5 +305,55 @@ app.add_typer(neo4j_app, name="neo4j", help="Install, start, stop and check a lo
 register_detect(app)
 
 
+def main() -> None:
+    """The `er` entry point: the typer app, with signals and unexpected errors turned into one line and an exit
+    code (0 ok, 1 failure, 2 bad input, 3 locked, 130 SIGINT, 143 SIGTERM). --debug shows tracebacks."""
+    from .interrupts import stop_on_signals
+
+    with stop_on_signals() as received:
+        try:
+            app()  # exits through SystemExit, typer's own usage errors and Ctrl-C (130) included
+        except SystemExit:
+            if received.signum is None:
+                raise
+            code = _interrupted(received.name, received.exit_code)
+        except Exception as exc:
+            if received.signum is not None:  # DuckDB turns the interrupt into an error of its own
+                code = _interrupted(received.name, received.exit_code)
+            elif _State.debug:
+                raise
+            else:
+                code = _unexpected(exc)
+    sys.exit(code)
+
+
+def _interrupted(name: str, code: int) -> int:
+    console.print(f"[yellow]Interrupted[/yellow] by {name}: stopped; outputs are complete or absent "
+                  "(an interrupted `er load` resumes when run again).", soft_wrap=True)
+    return code
+
+
+def _unexpected(exc: Exception) -> int:
+    """One line for an error that escaped the commands' own handlers."""
+    if isinstance(exc, OSError) or _is_storage_error(exc):
+        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        console.print(f"[red]Error:[/red] {escape(reason + where)}; nothing half-written was kept.",
+                      soft_wrap=True)
+    else:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        console.print(f"[red]Internal error[/red] ({type(exc).__name__}): {escape(first)}. Please report it; "
+                      "--debug shows the traceback.", soft_wrap=True)
+    return EXIT_FAILURE
+
+
+def _is_storage_error(exc: Exception) -> bool:
+    """DuckDB reports a full or failing disk as its own error types, not OSError."""
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is not None and isinstance(exc, duckdb.IOException):
+        return True
+    return "No space left on device" in str(exc) or "Read-only file system" in str(exc)
+
+
 if __name__ == "__main__":
-    app()
+    main()

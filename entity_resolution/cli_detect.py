@@ -67,6 +67,12 @@ def _check_previous(path: Path | None) -> None:
                                   "no signals.parquet")])
 
 
+def _check_run(path: Path | None) -> None:
+    if path is not None and not ((path / "er.duckdb").is_file() and (path / "entities.parquet").is_file()):
+        found = "no such folder" if not path.exists() else "no er.duckdb and entities.parquet in it"
+        raise InputError([Problem(str(path), None, None, "a run folder written by `er run`", found)])
+
+
 def detect(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="Export root: each run writes OUT/<UTC time>/ and "
@@ -90,6 +96,8 @@ def detect(
                                          "is installed.")] = False,
     no_write_back: Annotated[bool, typer.Option("--no-write-back", help="Do not write rings and signals "
                                                 "back into the graph.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into an --out folder that holds other files "
+                                        "(they are left alone).")] = False,
 ) -> None:
     """Re-run detection (rings, bridges, growth, risk) and write a new dated export folder.
 
@@ -98,12 +106,15 @@ def detect(
     """
     from .detect import DetectSettings
     from .detect.export import newest_export, run_export
+    from .export.guard import check_export_root
 
     quiet = bool(_root_flag(ctx, "quiet"))
     debug = bool(_root_flag(ctx, "debug"))
     with _errors(debug):
         settings = DetectSettings(as_of=_parse_as_of(as_of))
         _check_previous(diff_against)
+        _check_run(from_run)
+        check_export_root(out, force=force)  # before the lock or any folder is made
         if from_run is not None:
             from .detect import compute_signals
 

@@ -18,6 +18,7 @@ from . import __version__
 from .dbutil import scalar
 from .errors import InputError, Problem
 from .export.atomic import atomic_dir
+from .export.guard import check_run_out
 from .export.tables import write_table
 from .ingest import Inputs
 from .settings import Settings
@@ -158,14 +159,22 @@ def train(inputs: Inputs, model_out: Path, settings: Settings, *, as_of: str | d
 
 def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datetime | None = None,
         train_first: bool = False, previous: Path | None = None, incremental: bool = False,
-        progress: ProgressFn | None = None) -> RunResult:
+        force: bool = False, progress: ProgressFn | None = None) -> RunResult:
     """Resolve the inputs into entities and write the run folder atomically.
+
+    out_dir must be new, empty or an earlier run folder of ours; force replaces anything else except a folder
+    that holds an input (export/guard.py).
 
     incremental: the inputs hold only records new since `previous` (a run folder); they are resolved against
     it without scoring its old pairs again (match/incremental.py).
     """
     from .match.entities import assign_entity_ids
 
+    out_dir = out_dir.expanduser()
+    # A run folder's own model.json may be reused (`--model RUN/model.json --out RUN`): the new folder gets a copy.
+    own_model = settings.model_path.expanduser().resolve() == out_dir.resolve() / "model.json"
+    model_given = None if own_model else settings.model_path
+    check_run_out(out_dir, [*inputs.files().values(), model_given], force=force)
     started = datetime.now(UTC)
     phases = _Phases(progress)
     prev_entities = previous / "entities.parquet" if previous is not None else None
@@ -176,7 +185,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
     if incremental:
         base = _incremental_base(previous, settings, train_first, as_of)
 
-    with atomic_dir(out_dir, f"run-{started:%Y%m%dT%H%M%S%f}") as tmp:
+    with atomic_dir(out_dir, "run") as tmp:
         db = tmp / "er.duckdb"
         if base is not None and previous is not None:
             shutil.copyfile(previous / "er.duckdb", db)

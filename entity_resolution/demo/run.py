@@ -17,9 +17,13 @@ def run_demo(
     size: int = 10_000,
     seed: int = 7,
     train: bool = False,
+    force: bool = False,
     progress: ProgressFn | None = None,
 ) -> tuple[RunResult, dict[str, float | int]]:
+    from ..export.guard import check_demo_out
     from .generator import generate
+
+    check_demo_out(out, force=force)  # before generating: never overwrite files that are not ours
 
     if progress:
         progress("generate demo data", False)
@@ -27,6 +31,6 @@ def run_demo(
     if progress:
         progress("generate demo data", True)
     inputs = Inputs(paths.accounts, paths.devices, paths.payments, paths.labels)
-    result = run(inputs, out / "run", settings, train_first=train, progress=progress)
+    result = run(inputs, out / "run", settings, train_first=train, force=force, progress=progress)
     scores = score_run(out / "run", paths.truth)
     return result, scores.as_dict()

@@ -20,13 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import LockedError
-from ..export.atomic import atomic_dir
+from ..export.atomic import atomic_dir, is_stale_temporary, process_alive
 from .core import DetectResult
 from .output import MANIFEST
 
 EXIT_LOCKED = 3
 LATEST = "latest"
 _FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z(-\d+)?$")
+_LATEST_TMP = re.compile(r"^\.latest\.tmp-\d+$")
 
 
 def lock_path(out_root: Path) -> Path:
@@ -74,14 +75,15 @@ def newest_export(out_root: Path) -> Path | None:
 
 
 def _clean_stale(out_root: Path) -> list[Path]:
+    """Remove what killed runs left in out_root: temporaries of ours whose process is gone, `latest` links."""
     removed = []
     for p in out_root.iterdir():
-        if not (p.name.startswith(".") and (".tmp-" in p.name or ".old-" in p.name)):
-            continue
-        if p.is_symlink():
+        if is_stale_temporary(p):
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.is_symlink() and _LATEST_TMP.match(p.name) and not process_alive(int(p.name.rsplit("-", 1)[1])):
             p.unlink()
         else:
-            shutil.rmtree(p, ignore_errors=True)
+            continue
         removed.append(p)
     return removed
 

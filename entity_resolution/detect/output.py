@@ -12,10 +12,10 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import EntityResolutionError
+from ..export.tables import write_csv
 from .finish import Previous
 
 MANIFEST = "detect_manifest.json"
@@ -52,8 +52,7 @@ def write_tables(folder: Path, tables: Mapping[str, pa.Table], manifest: Mapping
                 if suffix == ".parquet":
                     pq.write_table(table, tmp)
                 else:
-                    pacsv.write_csv(csv_view(table), tmp,
-                                    write_options=pacsv.WriteOptions(quoting_style="needed"))
+                    write_csv(csv_view(table), tmp)
                 staged.append((tmp, final))
         for name, table in (parquet_only or {}).items():
             final = folder / f"{name}.parquet"

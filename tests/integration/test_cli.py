@@ -116,11 +116,12 @@ def test_rerun_with_more_data_keeps_ids_of_grown_entities(small_data: GeneratedP
 
 
 def test_existing_output_is_replaced_atomically(small_data: GeneratedPaths, tmp_path: Path) -> None:
+    """An earlier run folder is replaced whole (a folder of other files is refused: test_output_safety.py)."""
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
     assert runner.invoke(app, ["-q", "run", *_args(small_data), "--out", str(out)]).exit_code == 0
-    assert not (out / "stale.txt").exists()
+    (out / "links.csv").write_text("stale")  # a file of ours, changed since
+    assert runner.invoke(app, ["-q", "run", *_args(small_data), "--out", str(out)]).exit_code == 0
+    assert (out / "links.csv").read_text() != "stale"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

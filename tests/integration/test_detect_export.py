@@ -52,7 +52,7 @@ def _wait_for_temp_folder(root: Path, proc: subprocess.Popen[bytes], timeout: fl
     """Until the process holds the lock and is building its folder."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if root.is_dir() and any(p.name.endswith(".tmp-detect") for p in root.iterdir()):
+        if root.is_dir() and any(".tmp-detect-" in p.name for p in root.iterdir()):
             return
         if proc.poll() is not None:
             pytest.fail(f"er detect ended before it was caught working (code {proc.returncode})")

@@ -32,6 +32,10 @@ def test_help_documents_the_exit_codes() -> None:
 
 def test_second_run_exits_with_the_lock_code(tmp_path: Path) -> None:
     root = tmp_path / "exports"
+    run = tmp_path / "run"  # enough of a run folder to pass the checks made before the lock
+    run.mkdir()
+    (run / "er.duckdb").touch()
+    (run / "entities.parquet").touch()
     with export_lock(root) as path:
         assert path == lock_path(root)
         result = CliRunner().invoke(_app(), ["detect", "--from", str(tmp_path / "run"), "--out", str(root)])
@@ -55,9 +59,10 @@ def test_diff_against_must_be_an_export(tmp_path: Path) -> None:
     assert "signals.parquet" in result.output
 
 
-def test_not_a_run_folder_is_a_failure(tmp_path: Path) -> None:
+def test_not_a_run_folder_is_bad_input(tmp_path: Path) -> None:
+    """Issue 9: bad input (exit 2), checked before the export root or its lock is made."""
     root = tmp_path / "o"
     result = CliRunner().invoke(_app(), ["detect", "--from", str(tmp_path), "--out", str(root)])
-    assert result.exit_code == 1
-    assert "not a run folder" in result.output
-    assert [p.name for p in root.iterdir()] == []  # nothing published, no temporary left
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "a run folder written by `er run`" in " ".join(result.output.split())
+    assert not root.exists() and not lock_path(root).exists()
