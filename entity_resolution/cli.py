@@ -262,6 +262,8 @@ def train_cmd(
     model_out: Annotated[Path, typer.Option("--model-out", help="Where to save the model JSON.")] = Path(
         "splink_models/default.json"),
     as_of: AsOfOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --model-out even if it is not a model "
+                                        "JSON.")] = False,
 ) -> None:
     """Estimate the Splink model (prior, u by random sampling, m by EM) and save it as JSON."""
     from . import pipeline
@@ -269,7 +271,7 @@ def train_cmd(
     settings = _settings()
     with _errors(), _progress() as progress:
         result = pipeline.train(Inputs(accounts, devices, payments), model_out, settings, as_of=as_of,
-                                progress=progress)
+                                force=force, progress=progress)
     _summary(f"model saved to {model_out}", result.counts, result.phase_seconds)
 
 

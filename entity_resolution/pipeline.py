@@ -139,9 +139,12 @@ def _prepare(con: Any, inputs: Inputs, settings: Settings, as_of: str | datetime
 
 
 def train(inputs: Inputs, model_out: Path, settings: Settings, *, as_of: str | datetime | None = None,
-          progress: ProgressFn | None = None) -> RunResult:
-    """Estimate a model from the inputs and save it as JSON at model_out."""
+          force: bool = False, progress: ProgressFn | None = None) -> RunResult:
+    """Estimate a model from the inputs and save it as JSON at model_out (replaced only if it is a model)."""
+    from .export.guard import check_model_out
     from .match.resolve import train_model
+
+    check_model_out(model_out, force=force)
 
     phases = _Phases(progress)
     con = _connect(":memory:", settings)

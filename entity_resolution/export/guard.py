@@ -116,3 +116,21 @@ def check_export_root(root: Path, *, force: bool = False) -> None:
     if foreign and not force:
         raise _refuse(root, "a new path, an empty folder or an `er detect` export root (--force writes into it)",
                       f"a folder of other files ({_names(foreign)})")
+
+
+def check_model_out(path: Path, *, force: bool = False) -> None:
+    """`er train --model-out F` replaces F only if F is a Splink model JSON (or with --force), never a folder."""
+    path = path.expanduser().resolve()
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise InputError([Problem("--model-out", None, None, "a file path for the model JSON", f"{path}: a folder")])
+    if force:
+        return
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        model = None
+    if not (isinstance(model, dict) and "comparisons" in model):
+        raise InputError([Problem("--model-out", None, None, "a new path or a Splink model JSON to replace "
+                                  "(--force replaces any file)", f"{path}: a file that is not a model")])

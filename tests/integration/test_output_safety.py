@@ -299,3 +299,13 @@ def test_exports_are_safe_to_open_and_parquet_keeps_raw_values(small_data: Gener
     hubs = pq.read_table(run / "resolution_hubs.parquet").to_pylist() + pq.read_table(
         exports / "latest" / "hubs.parquet").to_pylist()
     assert any(str(h.get("value", "")).startswith("=cmd|") for h in hubs)
+
+
+def test_train_never_overwrites_a_file_that_is_not_a_model(small_data: GeneratedPaths, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"my": "notes"}')
+    result = er("train", *_inputs(small_data), "--model-out", str(notes))
+    assert result.returncode == 2 and "--model-out" in result.stderr and "Traceback" not in result.stderr
+    assert notes.read_text() == '{"my": "notes"}'
+    folder = er("train", *_inputs(small_data), "--model-out", str(tmp_path))
+    assert folder.returncode == 2 and "a folder" in folder.stderr
