@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import InputError, Problem
 from ..evaluate import score_run
 from ..ingest import Inputs
 from ..pipeline import ProgressFn, RunResult, run
@@ -19,8 +20,12 @@ def run_demo(
     train: bool = False,
     progress: ProgressFn | None = None,
 ) -> tuple[RunResult, dict[str, float | int]]:
-    from .generator import generate
+    from .generator import MIN_ACCOUNTS, generate
 
+    if size < MIN_ACCOUNTS:
+        raise InputError([Problem("--size", None, None,
+                                  f"at least {MIN_ACCOUNTS:,} accounts (the demo plants every scenario once)",
+                                  str(size))])
     if progress:
         progress("generate demo data", False)
     paths = generate(out / "input", n_accounts=size, seed=seed, fmt="csv")

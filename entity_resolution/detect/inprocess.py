@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from ..errors import EntityResolutionError
+from ..errors import EntityResolutionError, InputError, Problem
 from . import facts as F
 from .incremental import EDGE_SCHEMA, PreviousState, StructureResult, read_state
 from .incremental import full as full_structure
@@ -212,6 +212,15 @@ def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None
     return compute(run_dir, settings, run_id=run_id, run_as_of=run_as_of)[0]
 
 
+def _open_run_database(path: Path) -> duckdb.DuckDBPyConnection:
+    """The run's er.duckdb, read-only; a truncated or foreign file is bad input naming the file."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except (duckdb.IOException, duckdb.SerializationException, duckdb.InvalidInputException) as exc:
+        found = str(exc).strip().splitlines()[0][:200]
+        raise InputError([Problem(str(path), None, None, "a DuckDB database written by `er run`", found)]) from exc
+
+
 def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = None,
             run_as_of: datetime | None = None, previous: Path | None = None,
             incremental: bool = True) -> tuple[F.Facts, StructureResult]:
@@ -233,7 +242,7 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
         prev_state = "incremental structure disabled"
     else:
         prev_state = read_state(previous, settings)
-    con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)  # scratch tables are TEMP
+    con = _open_run_database(run_dir / "er.duckdb")  # scratch tables are TEMP
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET VARIABLE as_of = $t::TIMESTAMPTZ", {"t": as_of})
