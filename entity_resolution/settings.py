@@ -161,14 +161,14 @@ def _coerce(values: dict[str, Any], origin: dict[str, str] | None = None) -> dic
             elif kind.startswith("Path") and value is not None:
                 value = Path(value)
         except ValueError:
-            expected = "a number" if kind.startswith("float") else "a whole number"
-            problems.append(Problem(where, None, None, expected, _shown(value)))
+            number = "a number" if kind.startswith("float") else "a whole number"
+            problems.append(Problem(where, None, None, number, _shown(value)))
             continue
         if kind.startswith("float") and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        expected = _wrong_type(kind, value) or _out_of_range(name, value)
-        if expected is not None:
-            problems.append(Problem(where, None, None, expected, _shown(value)))
+        wrong = _wrong_type(kind, value) or _out_of_range(name, value)
+        if wrong is not None:
+            problems.append(Problem(where, None, None, wrong, _shown(value)))
         out[name] = value
     if problems:
         raise InputError(problems)
