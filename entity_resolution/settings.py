@@ -77,23 +77,28 @@ class Settings:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    def bad(expected: str, found: str) -> InputError:
+        return InputError([Problem(f"settings file {path}", None, None, expected, found)])
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise EntityResolutionError(f"settings file {path} does not exist") from exc
+        raise bad("an existing file", "no file at this path") from exc
+    except IsADirectoryError as exc:
+        raise bad("a file", "a directory") from exc
+    except UnicodeDecodeError as exc:
+        raise bad("UTF-8 text", "bytes that are not UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise EntityResolutionError(f"settings file {path} is not valid TOML: {exc}") from exc
+        raise bad("valid TOML", str(exc)) from exc
     section = data.get("er", data)
+    if not isinstance(section, dict):
+        raise bad("an [er] table of settings", f"er = {section!r}")
     names = {f.name for f in fields(Settings)}
     unknown = sorted(set(section) - names)
     if unknown:
-        raise EntityResolutionError(
-            f"settings file {path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
-        )
+        raise bad(f"only known keys ({', '.join(sorted(names))})", f"unknown key(s) {', '.join(unknown)}")
     if "neo4j_password" in section:
-        raise EntityResolutionError(
-            f"settings file {path}: do not store neo4j_password in a file; use NEO4J_PASSWORD"
-        )
+        raise bad("no neo4j_password (it comes only from NEO4J_PASSWORD or a prompt)", "neo4j_password")
     return dict(section)
 
 

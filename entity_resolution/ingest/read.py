@@ -54,6 +54,8 @@ _TS_RE = (
 # another value. Names and addresses may (ZWNJ is part of Persian spelling); standardisation folds them.
 _CONTROL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x{80}-\x{9F}]"
 _INVISIBLE_RE = r"[\t\n\r\x{AD}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{FEFF}]"
+# Identifiers become Neo4j index keys, which hold at most about 8 kB: a longer one fails the load half-way.
+MAX_IDENTIFIER = 1000  # characters
 # A time this far after the run's clock is a typo or a placeholder (9999-12-31), not an event: it would become
 # the default as-of and turn every growth window off.
 FUTURE_LEEWAY = timedelta(days=1)
@@ -670,6 +672,8 @@ def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collecto
         if col.identifier:
             checks.append((col.name, "an identifier without tabs, line breaks or invisible characters",
                            f"regexp_matches({q}, '{_INVISIBLE_RE}')", q))
+            checks.append((col.name, f"an identifier of at most {MAX_IDENTIFIER:,} characters",
+                           f"length({q}) > {MAX_IDENTIFIER}", f"format('{{:,}} characters', length({q}))"))
     def params(used: list[tuple[str, str, str, str]], **more: Any) -> dict[str, Any]:
         # DuckDB refuses parameters a query does not use
         return {**more, **({"latest": latest} if any("$latest" in c[2] for c in used) else {})}
