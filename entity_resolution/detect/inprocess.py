@@ -25,9 +25,18 @@ BACKEND = "in-process"
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     manifest = run_dir / "manifest.json"
-    if not manifest.is_file() or not (run_dir / "er.duckdb").is_file():
-        raise EntityResolutionError(f"{run_dir} is not a run folder (needs manifest.json and er.duckdb from `er run`)")
-    data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+    expected = "a run folder from `er run` (manifest.json and er.duckdb)"
+    missing = [p.name for p in (manifest, run_dir / "er.duckdb") if not p.is_file()]
+    if missing:
+        found = "no folder at this path" if not run_dir.exists() else f"no {' and no '.join(missing)}"
+        raise InputError([Problem(str(run_dir), None, None, expected, found)])
+    try:
+        data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+        datetime.fromisoformat(data["as_of"])
+        str(data["run_id"])
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        raise InputError([Problem(str(manifest), None, None, "the manifest `er run` wrote (run_id, as_of)",
+                                  f"{type(exc).__name__}: {str(exc)[:120]}")]) from exc
     return data
 
 
@@ -35,10 +44,9 @@ def resolve_as_of(settings: DetectSettings, run_as_of: datetime) -> datetime:
     if settings.as_of is None:
         return run_as_of
     if settings.as_of > run_as_of:
-        raise EntityResolutionError(
-            f"as_of {settings.as_of.isoformat()} is after the run's as_of {run_as_of.isoformat()}: "
-            "the run holds no data past its own as_of"
-        )
+        raise InputError([Problem("--as-of", None, None,
+                                  f"a time at or before the run's as-of {run_as_of.isoformat()} (the run holds "
+                                  "no data past it)", settings.as_of.isoformat())])
     return settings.as_of
 
 

@@ -473,6 +473,9 @@ _REJECT_EXPECTED = {
     "TOO MANY COLUMNS": "as many fields as the header",
     "MISSING COLUMNS": "as many fields as the header",
     "UNQUOTED VALUE": 'CSV quoting: "..." around a value, "" for a quote inside',
+    # DuckDB's max_line_size (2,000,000 bytes by default): a bigger record is almost surely a runaway quote
+    # or binary data, and nothing in the contract needs one.
+    "LINE SIZE OVER MAXIMUM": "a record of at most 2,000,000 bytes",
 }
 
 
@@ -540,6 +543,8 @@ def _reject_found(error_type: str, message: str, text: str | None) -> str:
             return f"{len(next(csv.reader([text])))} fields"
         except (csv.Error, StopIteration):
             pass
+    if error_type == "LINE SIZE OVER MAXIMUM" and (size := re.search(r"Actual Size:\s*([0-9]+)", message)):
+        return f"{int(size.group(1)):,} bytes"
     return _first_line(message)
 
 
