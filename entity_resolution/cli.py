@@ -53,7 +53,7 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     config: Annotated[Path | None, typer.Option("--config", envvar="ER_CONFIG",
                                                 help="TOML settings file (keys as in Settings, "
-                                                     "optionally under [er]).")] = None,
+                                                     "optionally under \\[er]).")] = None,  # \\[: not rich markup
 ) -> None:
     """Settings come from defaults < the TOML file < ER_* environment variables < flags."""
     _State.quiet, _State.debug, _State.config = quiet, debug, config

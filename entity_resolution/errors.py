@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -25,7 +26,22 @@ class Problem:
             where += f" row {self.row}"
         if self.column:
             where += f", column {self.column}"
-        return f"{where}: expected {self.expected}, found {self.found}"
+        return printable(f"{where}: expected {self.expected}, found {self.found}")
+
+
+# Control characters (Cc: NUL, ESC, CR, ...), invisible format characters (Cf: zero-width space and joiners,
+# bidi overrides, BOM) and line/paragraph separators would be sent raw to the terminal, where ESC sequences
+# act and a bidi override reorders the rest of the line: they are shown as escapes instead.
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    """text with every control, zero-width or bidi character written as a Python escape (\\x00, \\u200b)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _HIDDEN else ch for ch in text
+    )
 
 
 class InputError(EntityResolutionError):

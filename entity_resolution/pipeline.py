@@ -74,7 +74,14 @@ def validate(inputs: Inputs) -> Any:
 
 
 def _apply_as_of(con: Any, as_of: datetime) -> None:
-    """Forget everything observed after as_of, so a run as of a past date sees only what was known then."""
+    """Forget everything observed after as_of, so a run as of a past date sees only what was known then.
+
+    An as-of before every account would leave nothing to resolve: that is bad input, naming --as-of."""
+    first = scalar(con, "SELECT min(created_at) FROM in_accounts")
+    if first is not None and as_of < first:
+        raise InputError([Problem("--as-of", None, None,
+                                  f"a time at or after the first account's created_at ({first.isoformat()})",
+                                  as_of.isoformat())])
     con.execute("DELETE FROM in_accounts WHERE created_at > $t", {"t": as_of})
     for table in ("in_devices", "in_payments"):
         con.execute(

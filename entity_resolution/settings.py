@@ -5,13 +5,15 @@ Built once (by the CLI or a caller of the library) and passed down; stages never
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import EntityResolutionError
+from .errors import EntityResolutionError, InputError, Problem
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO_ROOT / "splink_models" / "default.json"
@@ -37,10 +39,17 @@ class Settings:
     neo4j_database: str = "neo4j"
     batch_size: int = 5000
 
+    def __post_init__(self) -> None:
+        # Settings built in code get the checks load() applies to files, variables and flags.
+        problems = [Problem(f"setting {f.name}", None, None, expected, _shown(getattr(self, f.name)))
+                    for f in fields(self) if (expected := _out_of_range(f.name, getattr(self, f.name)))]
+        if problems:
+            raise InputError(problems)
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the non-None overrides applied (CLI flags)."""
         clean = {k: v for k, v in overrides.items() if v is not None}
-        return replace(self, **_coerce(clean))
+        return replace(self, **_coerce(clean, {k: _flag(k) for k in clean}))
 
     @classmethod
     def load(
@@ -48,48 +57,103 @@ class Settings:
     ) -> Settings:
         """Defaults, then the TOML file, then ER_* variables, then flags (None means 'not given')."""
         values: dict[str, Any] = {}
+        origin: dict[str, str] = {}  # setting -> where its value came from, for messages
         if config_file is not None:
             values.update(_read_toml(config_file))
+            origin.update({name: f"{config_file} key {name}" for name in values})
         env = os.environ if environ is None else environ
         names = {f.name for f in fields(cls)}
         for name in names:
             key = f"ER_{name.upper()}"
             if key in env:
                 values[name] = env[key]
+                origin[name] = f"{key} (setting {name})"
         if "NEO4J_PASSWORD" in env and "neo4j_password" not in values:
             values["neo4j_password"] = env["NEO4J_PASSWORD"]
-        values.update({k: v for k, v in flags.items() if v is not None})
-        return cls(**_coerce(values))
+        given = {k: v for k, v in flags.items() if v is not None}
+        values.update(given)
+        origin.update({name: _flag(name) for name in given})
+        return cls(**_coerce(values, origin))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    def bad(expected: str, found: str) -> InputError:
+        return InputError([Problem(f"settings file {path}", None, None, expected, found)])
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise EntityResolutionError(f"settings file {path} does not exist") from exc
+        raise bad("an existing file", "no file at this path") from exc
+    except IsADirectoryError as exc:
+        raise bad("a file", "a directory") from exc
+    except UnicodeDecodeError as exc:
+        raise bad("UTF-8 text", "bytes that are not UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise EntityResolutionError(f"settings file {path} is not valid TOML: {exc}") from exc
+        raise bad("valid TOML", str(exc)) from exc
     section = data.get("er", data)
+    if not isinstance(section, dict):
+        raise bad("an [er] table of settings", f"er = {section!r}")
     names = {f.name for f in fields(Settings)}
     unknown = sorted(set(section) - names)
     if unknown:
-        raise EntityResolutionError(
-            f"settings file {path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
-        )
+        raise bad(f"only known keys ({', '.join(sorted(names))})", f"unknown key(s) {', '.join(unknown)}")
     if "neo4j_password" in section:
-        raise EntityResolutionError(
-            f"settings file {path}: do not store neo4j_password in a file; use NEO4J_PASSWORD"
-        )
+        raise bad("no neo4j_password (it comes only from NEO4J_PASSWORD or a prompt)", "neo4j_password")
     return dict(section)
 
 
-def _coerce(values: dict[str, Any]) -> dict[str, Any]:
-    """Turn strings from env/TOML into the field types, with a clear error naming the setting."""
+def _flag(name: str) -> str:
+    return f"--{name.replace('_', '-')} (setting {name})"
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+# DuckDB's memory_limit syntax: a number and a unit (SET memory_limit = '6GB').
+_MEMORY_RE = re.compile(r"[0-9]+(\.[0-9]+)?\s*([KMGT]i?B|[KMGT]|B|bytes)", re.IGNORECASE)
+_PROBABILITIES = ("match_threshold", "cluster_threshold", "link_floor")
+_AT_LEAST_ONE = ("hub_min_accounts", "train_max_pairs", "batch_size")
+
+
+def _wrong_type(kind: str, value: Any) -> str | None:
+    """For TOML values, which arrive typed: a TOML true or a string where a number is expected."""
+    if value is None or kind.startswith("Path"):
+        return None
+    for prefix, wanted, text in (("float", float, "a number"), ("int", int, "a whole number"), ("str", str, "text")):
+        if kind.startswith(prefix):
+            return None if isinstance(value, wanted) and not isinstance(value, bool) else text
+    return None
+
+
+def _out_of_range(name: str, value: Any) -> str | None:
+    """What `name` should be, when value is not that; None when it is fine."""
+    if value is None:
+        return None
+    if name in _PROBABILITIES and not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+        return "a probability in [0, 1]"
+    if name == "min_personal_weight" and not (isinstance(value, int | float) and math.isfinite(value)):
+        return "a finite number"
+    if name in _AT_LEAST_ONE and not (isinstance(value, int) and value >= 1):
+        return "a whole number >= 1"
+    if name == "threads" and not (isinstance(value, int) and value >= 1):
+        # DuckDB refuses 0 and negative counts with a syntax error deep in a run
+        return "a whole number of threads >= 1 (or unset for DuckDB's default)"
+    if name == "memory_limit" and not (isinstance(value, str) and _MEMORY_RE.fullmatch(value.strip())):
+        return "a size such as 6GB or 512MB (or unset for DuckDB's default)"
+    return None
+
+
+def _coerce(values: dict[str, Any], origin: dict[str, str] | None = None) -> dict[str, Any]:
+    """Turn strings from env/TOML into the field types; every bad value is one Problem naming where it came
+    from (the variable, the file's key or the flag), all raised together as an InputError."""
     types = {f.name: f.type for f in fields(Settings)}
     out: dict[str, Any] = {}
+    problems: list[Problem] = []
     for name, value in values.items():
         if name not in types:
             raise EntityResolutionError(f"unknown setting {name!r}")
+        where = (origin or {}).get(name, f"setting {name}")
         kind = str(types[name])
         try:
             if isinstance(value, str):
@@ -101,10 +165,16 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
                     value = Path(value)
             elif kind.startswith("Path") and value is not None:
                 value = Path(value)
-        except ValueError as exc:
-            raise EntityResolutionError(f"setting {name}: expected {kind}, got {value!r}") from exc
+        except ValueError:
+            number = "a number" if kind.startswith("float") else "a whole number"
+            problems.append(Problem(where, None, None, number, _shown(value)))
+            continue
+        if kind.startswith("float") and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        wrong = _wrong_type(kind, value) or _out_of_range(name, value)
+        if wrong is not None:
+            problems.append(Problem(where, None, None, wrong, _shown(value)))
         out[name] = value
-    for name in ("match_threshold", "cluster_threshold", "link_floor"):
-        if name in out and not 0.0 <= float(out[name]) <= 1.0:
-            raise EntityResolutionError(f"setting {name}: expected a probability in [0, 1], got {out[name]}")
+    if problems:
+        raise InputError(problems)
     return out

@@ -50,6 +50,10 @@ class GeneratedPaths:
     truth_rings_csv: Path
 
 
+# The smallest data set that holds every planted scenario (layout.plan refuses fewer).
+MIN_ACCOUNTS = 1000
+
+
 def generate(out_dir: Path, n_accounts: int = 10_000, seed: int = 7, fmt: str = "csv") -> GeneratedPaths:
     """Write the five input-style files and the truth files into out_dir; return their paths."""
     if fmt not in FORMATS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import InputError, Problem
 from ..evaluate import score_run
 from ..ingest import Inputs
 from ..pipeline import ProgressFn, RunResult, run
@@ -21,10 +22,13 @@ def run_demo(
     progress: ProgressFn | None = None,
 ) -> tuple[RunResult, dict[str, float | int]]:
     from ..export.guard import check_demo_out
-    from .generator import generate
+    from .generator import MIN_ACCOUNTS, generate
 
+    if size < MIN_ACCOUNTS:
+        raise InputError([Problem("--size", None, None,
+                                  f"at least {MIN_ACCOUNTS:,} accounts (the demo plants every scenario once)",
+                                  str(size))])
     check_demo_out(out, force=force)  # before generating: never overwrite files that are not ours
-
     if progress:
         progress("generate demo data", False)
     paths = generate(out / "input", n_accounts=size, seed=seed, fmt="csv")

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from ..errors import EntityResolutionError
+from ..errors import EntityResolutionError, InputError, Problem
 from . import facts as F
 from .incremental import EDGE_SCHEMA, PreviousState, StructureResult, read_state
 from .incremental import full as full_structure
@@ -25,9 +25,18 @@ BACKEND = "in-process"
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     manifest = run_dir / "manifest.json"
-    if not manifest.is_file() or not (run_dir / "er.duckdb").is_file():
-        raise EntityResolutionError(f"{run_dir} is not a run folder (needs manifest.json and er.duckdb from `er run`)")
-    data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+    expected = "a run folder from `er run` (manifest.json and er.duckdb)"
+    missing = [p.name for p in (manifest, run_dir / "er.duckdb") if not p.is_file()]
+    if missing:
+        found = "no folder at this path" if not run_dir.exists() else f"no {' and no '.join(missing)}"
+        raise InputError([Problem(str(run_dir), None, None, expected, found)])
+    try:
+        data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+        datetime.fromisoformat(data["as_of"])
+        str(data["run_id"])
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        raise InputError([Problem(str(manifest), None, None, "the manifest `er run` wrote (run_id, as_of)",
+                                  f"{type(exc).__name__}: {str(exc)[:120]}")]) from exc
     return data
 
 
@@ -35,10 +44,9 @@ def resolve_as_of(settings: DetectSettings, run_as_of: datetime) -> datetime:
     if settings.as_of is None:
         return run_as_of
     if settings.as_of > run_as_of:
-        raise EntityResolutionError(
-            f"as_of {settings.as_of.isoformat()} is after the run's as_of {run_as_of.isoformat()}: "
-            "the run holds no data past its own as_of"
-        )
+        raise InputError([Problem("--as-of", None, None,
+                                  f"a time at or before the run's as-of {run_as_of.isoformat()} (the run holds "
+                                  "no data past it)", settings.as_of.isoformat())])
     return settings.as_of
 
 
@@ -212,6 +220,15 @@ def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None
     return compute(run_dir, settings, run_id=run_id, run_as_of=run_as_of)[0]
 
 
+def _open_run_database(path: Path) -> duckdb.DuckDBPyConnection:
+    """The run's er.duckdb, read-only; a truncated or foreign file is bad input naming the file."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except (duckdb.IOException, duckdb.SerializationException, duckdb.InvalidInputException) as exc:
+        found = str(exc).strip().splitlines()[0][:200]
+        raise InputError([Problem(str(path), None, None, "a DuckDB database written by `er run`", found)]) from exc
+
+
 def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = None,
             run_as_of: datetime | None = None, previous: Path | None = None,
             incremental: bool = True) -> tuple[F.Facts, StructureResult]:
@@ -233,7 +250,7 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
         prev_state = "incremental structure disabled"
     else:
         prev_state = read_state(previous, settings)
-    con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)  # scratch tables are TEMP
+    con = _open_run_database(run_dir / "er.duckdb")  # scratch tables are TEMP
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET VARIABLE as_of = $t::TIMESTAMPTZ", {"t": as_of})

@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import re
 import zlib
 from bisect import bisect_left
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,7 +41,24 @@ FORMATS: dict[str, Format] = {
 }
 FOUND_MAX = 60  # characters of an offending value shown in a message
 _BLANKS = ("' '", "chr(9)", "chr(10)", "chr(13)")  # trimmed from both ends of every value
-_TS_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?"
+# Year 0001-9999 (DuckDB reads 0000 as 1 BC), hour 00-23 (it reads 24:00 as the next day), minute and second
+# 00-59, offset up to 14 hours (the widest in use; it reads +25:00 as a day's shift).
+_TS_RE = (
+    r"([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}"
+    r"[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?"
+    r"([Zz]|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?"
+)
+# Control characters (C0 but tab, LF and CR; DEL; C1) have no place in any value: they are binary garbage or
+# terminal escapes. Identifiers must not hold tabs, line breaks or invisible characters (zero-width space and
+# joiners, bidi controls, word joiner, BOM, soft hyphen) either: "a\u200b@x.com" looks like "a@x.com" but is
+# another value. Names and addresses may (ZWNJ is part of Persian spelling); standardisation folds them.
+_CONTROL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x{80}-\x{9F}]"
+_INVISIBLE_RE = r"[\t\n\r\x{AD}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{FEFF}]"
+# Identifiers become Neo4j index keys, which hold at most about 8 kB: a longer one fails the load half-way.
+MAX_IDENTIFIER = 1000  # characters
+# A time this far after the run's clock is a typo or a placeholder (9999-12-31), not an event: it would become
+# the default as-of and turn every growth window off.
+FUTURE_LEEWAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -83,32 +101,33 @@ class Col:
     name: str
     required: bool = False
     rule: Rule | None = None
+    identifier: bool = False  # a key or contact value: no tabs, line breaks or invisible characters
 
 
 # Column order here is the column order of the in_* tables.
 SOURCES: dict[str, tuple[Col, ...]] = {
     "accounts": (
-        Col("account_id", True),
+        Col("account_id", True, identifier=True),
         Col("created_at", True, TIMESTAMP),
-        Col("email", True),
+        Col("email", True, identifier=True),
         Col("full_name"),
-        Col("phone"),
+        Col("phone", identifier=True),
         Col("date_of_birth", rule=DATE),
         Col("postcode"),
         Col("country", rule=COUNTRY),
-        Col("signup_ip"),
+        Col("signup_ip", identifier=True),
     ),
     "devices": (
-        Col("account_id", True),
+        Col("account_id", True, identifier=True),
         Col("observed_at", True, TIMESTAMP),
-        Col("device_id", True),
-        Col("ip"),
+        Col("device_id", True, identifier=True),
+        Col("ip", identifier=True),
         Col("user_agent"),
     ),
     "payments": (
-        Col("account_id", True),
+        Col("account_id", True, identifier=True),
         Col("observed_at", True, TIMESTAMP),
-        Col("card_fingerprint", True),
+        Col("card_fingerprint", True, identifier=True),
         Col("card_bin", rule=CARD_BIN),
         Col("card_last4", rule=CARD_LAST4),
         Col("cardholder_name"),
@@ -117,7 +136,7 @@ SOURCES: dict[str, tuple[Col, ...]] = {
         Col("disputed", rule=BOOL),
     ),
     "labels": (
-        Col("account_id", True),
+        Col("account_id", True, identifier=True),
         Col("label", True, LABEL),
         Col("decided_at", rule=TIMESTAMP),
         Col("origin", rule=ORIGIN),
@@ -184,6 +203,7 @@ class Raw:
     # data rows r_1 < r_2 < ..., gaps holds r_i - i (the records kept before each), and kept record k is
     # data row k + #{gaps < k}. Only listed examples need it, so it is applied in Python, not per row.
     gaps: tuple[int, ...] = ()
+    reported: frozenset[str] = frozenset()  # contract columns already reported (named twice, wrong type)
 
 
 FORMAT_NAMES: dict[Format, str] = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSON Lines"}
@@ -199,11 +219,13 @@ def validate(inputs: Inputs, max_examples: int = 20) -> InputSummary:
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: int = 20,
-                known_accounts: str | None = None) -> InputSummary:
+                known_accounts: str | None = None, now: datetime | None = None) -> InputSummary:
     """Create in_accounts, in_devices, in_payments and in_labels, or raise InputError with every problem.
 
     known_accounts: a table in `con` (our own name, never user input) with the account_ids of a previous run,
     for an incremental run: rows may refer to those accounts, and accounts may not repeat them.
+    now: the time of the run (default: the clock); timestamps more than FUTURE_LEEWAY after it are problems.
+    Files are named in problems by their path as given, so two files called data.csv stay apart.
     Sets the connection's TimeZone to UTC. Temporary tables are dropped however it ends.
     """
     if max_examples < 1:
@@ -213,6 +235,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
     (keep_order,) = _one(con, "SELECT current_setting('preserve_insertion_order')")
     con.execute("SET preserve_insertion_order = true")
     found = Collector(max_examples)
+    latest = (now or datetime.now(UTC)) + FUTURE_LEEWAY
     files = {s: (p, fmt) for s, p in inputs.files().items() if (fmt := _check_file(p, found)) is not None}
     scratch: Scratch = []
     # Checksums are computed in a thread while DuckDB (which releases the GIL) reads the files.
@@ -226,10 +249,10 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
                 staged[source] = stage
         for stage in staged.values():
             # An incremental run may bring only new device or payment rows for known accounts.
-            _check_values(con, stage, found, allow_empty=known_accounts is not None)
+            _check_values(con, stage, found, latest, allow_empty=known_accounts is not None)
         _check_references(con, staged, found, known_accounts)
         if found.total:
-            names = [p.name for p in inputs.files().values()]
+            names = [str(p) for p in inputs.files().values()]
             raise InputError(_ordered(found.problems, names), found.total)
         for source in SOURCES:
             stage = staged.get(source)
@@ -254,15 +277,15 @@ def _format(path: Path) -> Format | None:
 
 
 def _check_file(path: Path, found: Collector) -> Format | None:
-    name = path.name
+    name = str(path)
     fmt = _format(path)
     if not path.exists():
-        found.add(Problem(name, None, None, "an existing file", f"no file at {path}"))
+        found.add(Problem(name, None, None, "an existing file", "no file at this path"))
     elif not path.is_file():
-        found.add(Problem(name, None, None, "a file", f"{path} is not a regular file"))
+        found.add(Problem(name, None, None, "a file", "a directory" if path.is_dir() else "not a regular file"))
     elif fmt is None:
         expected = "a .csv, .parquet, .jsonl or .ndjson file (.csv/.jsonl/.ndjson may be .gz)"
-        found.add(Problem(name, None, None, expected, repr(name)))
+        found.add(Problem(name, None, None, expected, repr(path.name)))
     elif any(ch in str(path) for ch in "*?["):
         # DuckDB's readers expand glob patterns in paths (and cannot be told not to), so "a*.csv" could
         # read several files.
@@ -336,20 +359,23 @@ def _stage(
     try:
         if fmt == "csv":
             header = _csv_header(path, wanted, found)
-            raw = None if header is None else _stage_csv(con, table, path, header, wanted, found, scratch)
+            raw = None if header is None else _stage_csv(con, table, path, header[0], wanted, found, scratch,
+                                                         header[1])
         elif fmt == "parquet":
-            raw = _stage_parquet(con, table, path, wanted)
+            raw = _stage_parquet(con, table, path, wanted, found)
         else:
             raw = _stage_jsonl(con, table, path, wanted, found, scratch)
     except (duckdb.InvalidInputException, duckdb.IOException) as exc:
-        found.add(Problem(path.name, None, None, f"a readable {FORMAT_NAMES[fmt]} file", _first_line(str(exc))))
+        found.add(Problem(str(path), None, None, f"a readable {FORMAT_NAMES[fmt]} file", _first_line(str(exc))))
         return None
     if raw is None:
         return None
-    present = frozenset(raw.columns) & set(wanted)
+    present = frozenset(raw.columns) & set(wanted) - raw.reported
     for col in cols:
-        if col.required and col.name not in present:
-            found.add(Problem(path.name, None, col.name, "a required column", _listing(raw.columns)))
+        if col.required and col.name not in present and col.name not in raw.reported:
+            variants = [c for c in raw.columns if c.lower() == col.name]
+            shown = f"{variants[0]!r}: names are lower case" if variants else _listing(raw.columns)
+            found.add(Problem(str(path), None, col.name, "a required column", shown))
     if present:
         con.execute(_tidy_sql(table, sorted(present)))
     view = f"_er_stg_{source}"
@@ -358,7 +384,7 @@ def _stage(
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {raw.row_sql} AS _row, {select} FROM {table}{raw.where_sql}"
     )
-    return Staged(source, path.name, view, present, raw.rejected, raw.gaps)
+    return Staged(source, str(path), view, present, raw.rejected, raw.gaps)
 
 
 def _q(name: str) -> str:
@@ -390,32 +416,55 @@ def _tidy_sql(table: str, names: list[str]) -> str:
     return f"UPDATE {table} SET {sets} WHERE {' OR '.join(_untidy_sql(n) for n in names)}"
 
 
-def _csv_header(path: Path, wanted: list[str], found: Collector) -> list[str] | None:
-    """Column names from the first line; read here because DuckDB's sniffer gives up on ragged files."""
+def _csv_header(path: Path, wanted: list[str], found: Collector) -> tuple[list[str], frozenset[str]] | None:
+    """Column names from the first line, and the contract columns already reported as repeated; read here
+    because DuckDB's sniffer gives up on ragged files."""
+    file = str(path)
     opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as fh:
             first: bytes = fh.readline(1 << 20)
     except (OSError, EOFError, zlib.error) as exc:  # corrupt or truncated gzip
-        found.add(Problem(path.name, None, None, "a readable CSV file", _first_line(str(exc))))
+        found.add(Problem(file, None, None, "a readable CSV file", _first_line(str(exc))))
+        return None
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        found.add(Problem(file, None, None, "UTF-8 text", "UTF-16 text (a UTF-16 byte-order mark); save it as UTF-8"))
+        return None
+    if b"\x00" in first:
+        found.add(Problem(file, None, None, "UTF-8 text", "NUL bytes in the header (line 1): UTF-16 or binary data"))
+        return None
+    if b"\r" in first.rstrip(b"\r\n"):
+        # readline splits on LF only: with CR-only line ends the "first line" is the whole file.
+        found.add(Problem(file, None, None, "LF or CRLF line ends", "CR-only line ends (classic Mac OS)"))
         return None
     try:
         text = first.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:
-        found.add(Problem(path.name, None, None, "UTF-8 text", "bytes that are not UTF-8 in the header (line 1)"))
+        found.add(Problem(file, None, None, "UTF-8 text", "bytes that are not UTF-8 in the header (line 1)"))
         return None
     if not text.strip():
-        found.add(Problem(path.name, None, None, "a header line", "an empty first line"))
+        found.add(Problem(file, None, None, "a header line", "an empty first line"))
         return None
-    names = [n.strip() for n in next(csv.reader([text]))]
+    try:
+        names = [n.strip() for n in next(csv.reader([text]))]
+    except csv.Error as exc:
+        found.add(Problem(file, None, None, "a CSV header line", _first_line(str(exc))))
+        return None
+    # A contract column named more than once, also in another case (EMAIL and email), is one problem, and the
+    # column counts as reported rather than missing: which of the two is meant is the user's call.
+    repeated: set[str] = set()
+    for want in wanted:
+        where = [i for i, n in enumerate(names) if n.lower() == want]
+        if len(where) > 1 or (where and names[where[0]] != want and want in names):
+            shown = " and ".join(f"{names[i]!r} (field {i + 1})" for i in where)
+            found.add(Problem(file, None, want, "each column once in the header (names ignore case)", shown))
+            repeated.add(want)
     seen: set[str] = set()
     for i, name in enumerate(names):
-        if not name or name.lower() in seen:
-            if name in wanted:
-                found.add(Problem(path.name, None, name, "each column once in the header", "it twice"))
+        if not name or name.lower() in seen or name.lower() in repeated:
             names[i] = f"_er_ignored_{i}"  # DuckDB needs distinct names; the column is not used
         seen.add(name.lower())
-    return names
+    return names, frozenset(repeated)
 
 
 # DuckDB reject kinds we put in words; others show DuckDB's own message.
@@ -424,6 +473,9 @@ _REJECT_EXPECTED = {
     "TOO MANY COLUMNS": "as many fields as the header",
     "MISSING COLUMNS": "as many fields as the header",
     "UNQUOTED VALUE": 'CSV quoting: "..." around a value, "" for a quote inside',
+    # DuckDB's max_line_size (2,000,000 bytes by default): a bigger record is almost surely a runaway quote
+    # or binary data, and nothing in the contract needs one.
+    "LINE SIZE OVER MAXIMUM": "a record of at most 2,000,000 bytes",
 }
 
 
@@ -435,6 +487,7 @@ def _stage_csv(
     wanted: list[str],
     found: Collector,
     scratch: Scratch,
+    repeated: frozenset[str] = frozenset(),
 ) -> Raw:
     present = [n for n in wanted if n in header]
     errors, scans = f"{table}_rejects", f"{table}_scans"
@@ -470,7 +523,7 @@ def _stage_csv(
     for error_type, column, count, examples in groups:
         expected = _REJECT_EXPECTED.get(error_type, "well-formed CSV")
         shown = [(e["row"], _reject_found(error_type, e["message"], e["text"])) for e in examples]
-        found.add_group(path.name, column, expected, count, shown)
+        found.add_group(str(path), column, expected, count, shown)
     gaps = con.execute(
         f"""
         SELECT r - row_number() OVER (ORDER BY r)
@@ -479,7 +532,7 @@ def _stage_csv(
         """
     ).fetchall()
     named = [n for n in header if not n.startswith("_er_ignored_")]
-    return Raw(named, "rowid + 1", rejected=len(gaps), gaps=tuple(int(g[0]) for g in gaps))
+    return Raw(named, "rowid + 1", rejected=len(gaps), gaps=tuple(int(g[0]) for g in gaps), reported=repeated)
 
 
 def _reject_found(error_type: str, message: str, text: str | None) -> str:
@@ -490,13 +543,37 @@ def _reject_found(error_type: str, message: str, text: str | None) -> str:
             return f"{len(next(csv.reader([text])))} fields"
         except (csv.Error, StopIteration):
             pass
+    if error_type == "LINE SIZE OVER MAXIMUM" and (size := re.search(r"Actual Size:\s*([0-9]+)", message)):
+        return f"{int(size.group(1)):,} bytes"
     return _first_line(message)
 
 
-def _stage_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path, wanted: list[str]) -> Raw:
+# Parquet types whose text is not a value of ours: lists, structs, maps, unions (their text is a rendering
+# such as "[a, b]") and bytes (rendered as \x00 escapes).
+_NESTED_TYPE_RE = re.compile(r"\[|^(STRUCT|MAP|UNION|BLOB|BIT)\b")
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path, wanted: list[str],
+                   found: Collector) -> Raw:
+    import pyarrow.parquet as pq
+
     described = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
-    columns = [str(r[0]) for r in described]
-    present = [n for n in wanted if n in columns]
+    types = {str(r[0]): str(r[1]) for r in described}
+    # DuckDB renames the second of two names that differ only in case (email_1) and binds "email" to the
+    # first of them whatever its case: the schema's own names tell the columns apart.
+    columns = list(pq.read_schema(path).names)
+    reported: set[str] = set()
+    for want in wanted:
+        where = [i for i, n in enumerate(columns) if n.lower() == want]
+        if len(where) > 1:
+            shown = " and ".join(f"{columns[i]!r} (column {i + 1})" for i in where)
+            found.add(Problem(str(path), None, want, "each column once (names ignore case)", shown))
+            reported.add(want)
+        elif want in types and _NESTED_TYPE_RE.search(types[want]):
+            found.add(Problem(str(path), None, want, "a text, number, boolean, date or timestamp column",
+                              f"a {types[want]} column"))
+            reported.add(want)
+    present = [n for n in wanted if n in columns and n not in reported]
     select = "".join(", " + _as(n, f"CAST({_q(n)} AS VARCHAR)") for n in present)
     con.execute(
         f"""
@@ -506,26 +583,41 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path, wante
         """,
         {"path": str(path)},
     )
-    return Raw(columns, "_row")
+    return Raw(columns, "_row", reported=frozenset(reported))
 
 
 def _stage_jsonl(
     con: duckdb.DuckDBPyConnection, table: str, path: Path, names: list[str], found: Collector, scratch: Scratch
 ) -> Raw | None:
     # One row per non-blank line, all NULL where the line is not a JSON object (or not UTF-8), so rowids
-    # stay line numbers. Values of any JSON type arrive as text.
+    # stay line numbers. Values arrive as JSON so arrays and objects can be told from strings that look like
+    # them; strings, numbers and booleans then become text.
+    typed = f"{table}_json"
+    scratch.append(("TABLE", typed))
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
+        CREATE OR REPLACE TEMP TABLE {typed} AS
         SELECT * FROM read_json($path, format = 'newline_delimited', ignore_errors = true, columns = $columns)
         """,
-        {"path": str(path), "columns": dict.fromkeys(names, "VARCHAR")},
+        {"path": str(path), "columns": dict.fromkeys(names, "JSON")},
     )
+    nested = {n: f"json_type({_q(n)}) IN ('ARRAY', 'OBJECT')" for n in names}
+    nested_counts = _one(con, f"SELECT {', '.join(f'count_if({c})' for c in nested.values())} FROM {typed}")
+    for (name, cond), count in zip(nested.items(), nested_counts, strict=True):
+        if count:
+            (examples,) = _one(con, f"SELECT min_by({{'row': rowid + 1, 'found': {_q(name)}::VARCHAR}}, rowid, $n) "
+                                    f"FROM {typed} WHERE {cond}", {"n": found.max_examples})
+            found.add_group(str(path), name, "a JSON string, number or boolean", count,
+                            [(e["row"], f"a JSON {'array' if e['found'].startswith('[') else 'object'} "
+                                        f"{_show(e['found'])}") for e in examples])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT "
+                + ", ".join(_as(n, f"{_q(n)} ->> '$'") for n in names) + f" FROM {typed}")
+    con.execute(f"DROP TABLE {typed}")
     filled = ", ".join(f"count({_q(n)})" for n in names)
     empty = f"count_if(coalesce({', '.join(_q(n) for n in names)}) IS NULL)"
     lines, empty_lines, *counts = _one(con, f"SELECT count(*), {empty}, {filled} FROM {table}")
     if not lines:
-        found.add(Problem(path.name, None, None, "one JSON object per line", "no lines"))
+        found.add(Problem(str(path), None, None, "one JSON object per line", "no lines"))
         return None
     present = [n for n, n_filled in zip(names, counts, strict=True) if n_filled]  # a key with a value somewhere
     if not empty_lines:
@@ -551,7 +643,7 @@ def _stage_jsonl(
         con, f"SELECT count(*), min_by({{'row': _row, 'found': _type}}, _row, $n) FROM {bad}", {"n": found.max_examples}
     )
     shown = [(e["row"], _json_found(e["found"])) for e in examples or []]
-    found.add_group(path.name, None, "a JSON object on each line", count, shown)
+    found.add_group(str(path), None, "a JSON object on each line", count, shown)
     return Raw(present, "rowid + 1", f" WHERE rowid + 1 NOT IN (SELECT _row FROM {bad})", rejected=count)
 
 
@@ -565,9 +657,10 @@ def _json_found(json_type: str | None) -> str:
 # -- checks ------------------------------------------------------------------------------------------------
 
 
-def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collector, allow_empty: bool = False) -> None:
+def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collector, latest: datetime,
+                  allow_empty: bool = False) -> None:
     """Required values and value formats: one scan counts every check; a second, only when something
-    failed, fetches the first rows of each failing check as examples."""
+    failed, fetches the first rows of each failing check as examples. latest: the newest acceptable time."""
     checks: list[tuple[str, str, str, str]] = []  # column, expected, SQL condition, SQL for the found value
     for col in SOURCES[stage.source]:
         if col.name not in stage.present:
@@ -577,7 +670,21 @@ def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collecto
             checks.append((col.name, "a value (required column)", f"{q} IS NULL", "NULL::VARCHAR"))
         if col.rule is not None:
             checks.append((col.name, col.rule.expected, f"{q} IS NOT NULL AND ({_apply(col.rule.bad, col.name)})", q))
-    counts = _one(con, f"SELECT {', '.join(['count(*)', *(f'count_if({c[2]})' for c in checks)])} FROM {stage.view}")
+        if col.rule is TIMESTAMP:
+            expected = f"a time not after this run (before {latest:%Y-%m-%dT%H:%MZ}, a day's leeway for clocks)"
+            checks.append((col.name, expected, f"TRY_CAST({q} AS TIMESTAMPTZ) > $latest", q))
+        checks.append((col.name, "text without control characters", f"regexp_matches({q}, '{_CONTROL_RE}')", q))
+        if col.identifier:
+            checks.append((col.name, "an identifier without tabs, line breaks or invisible characters",
+                           f"regexp_matches({q}, '{_INVISIBLE_RE}')", q))
+            checks.append((col.name, f"an identifier of at most {MAX_IDENTIFIER:,} characters",
+                           f"length({q}) > {MAX_IDENTIFIER}", f"format('{{:,}} characters', length({q}))"))
+    def params(used: list[tuple[str, str, str, str]], **more: Any) -> dict[str, Any]:
+        # DuckDB refuses parameters a query does not use
+        return {**more, **({"latest": latest} if any("$latest" in c[2] for c in used) else {})}
+
+    counts = _one(con, f"SELECT {', '.join(['count(*)', *(f'count_if({c[2]})' for c in checks)])} FROM {stage.view}",
+                  params(checks))
     if counts[0] == 0 and stage.rejected == 0 and stage.source == "accounts" and not allow_empty:
         found.add(Problem(stage.file, None, None, "at least one account", "no data rows"))
     failing = [(check, n) for check, n in zip(checks, counts[1:], strict=True) if n]
@@ -588,7 +695,7 @@ def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collecto
         "SELECT "
         + ", ".join(f"min_by({{'row': _row, 'found': {c[3]}}}, _row, $n) FILTER (WHERE {c[2]})" for c, _ in failing)
         + f" FROM {stage.view}",
-        {"n": found.max_examples},
+        params([c for c, _ in failing], n=found.max_examples),
     )
     for ((column, expected, _, _), n), rows in zip(failing, examples, strict=True):
         found.add_group(stage.file, column, expected, n, [(stage.row(e["row"]), _show(e["found"])) for e in rows])

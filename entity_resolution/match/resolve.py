@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from ..dbutil import one_row
-from ..errors import ModelError
+from ..dbutil import one_row, scalar
+from ..errors import InputError, ModelError, Problem
 from .model import (
     INFRA_COMPARISONS,
     PERSONAL_COMPARISONS,
@@ -72,7 +73,11 @@ PRIOR_RECALL = 0.7  # assumed share of true matches the deterministic rules catc
 def train_model(
     con: duckdb.DuckDBPyConnection, out_path: Path, *, max_pairs: int, seed: int, recall: float = PRIOR_RECALL
 ) -> dict[str, Any]:
-    """Estimate the account-profile model and save it as JSON (written to a temp file, then renamed)."""
+    """Estimate the account-profile model and save it as JSON (written to a temp file, then renamed).
+
+    Raises InputError, before any Splink step, when the profiles cannot train a model (see check_trainable).
+    """
+    check_trainable(con)
     linker = make_linker(con, settings_creator())
     estimate(linker, deterministic=deterministic_rules(), em_rules=em_blocking_rules(), max_pairs=max_pairs,
              seed=seed, recall=recall)
@@ -81,6 +86,47 @@ def train_model(
     model: dict[str, Any] = linker.misc.save_model_to_json(str(tmp), overwrite=True)
     tmp.replace(out_path)
     return model
+
+
+# Each rule below must find at least this many pairs of accounts: the prior needs deterministic matches (it
+# divides by them) and every EM session needs pairs to count (Splink stops with EMTrainingException otherwise).
+# One pair gives a degenerate estimate, but that is the data's fault, not a crash: we refuse only what fails.
+MIN_TRAIN_PAIRS = 1
+
+
+def _rule_sql(rule: Any) -> str:
+    return str(rule.get_blocking_rule("duckdb").blocking_rule_sql)  # 'l."a" = r."a" AND ...', from model.py
+
+
+def _rule_name(rule: Any) -> str:
+    return "same " + " + ".join(re.findall(r'l\."(\w+)"', _rule_sql(rule)))
+
+
+def _has_pairs_sql(rule_sql: str) -> str:
+    # Stops at the first pair: a rule on a big input may block millions of pairs, and one answers the question.
+    return f"""
+        SELECT count(*) FROM (
+            SELECT 1 FROM profiles AS l JOIN profiles AS r ON l.unique_id < r.unique_id AND ({rule_sql})
+            LIMIT {MIN_TRAIN_PAIRS}
+        )"""
+
+
+def check_trainable(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise InputError naming the counts when the profiles are too few to train a model."""
+    accounts = int(scalar(con, "SELECT count(*) FROM profiles"))
+    short: list[str] = []
+    if accounts >= 2:
+        if not any(scalar(con, _has_pairs_sql(_rule_sql(r))) for r in deterministic_rules()):
+            short.append("no pair for the prior's rules (" + ", ".join(map(_rule_name, deterministic_rules())) + ")")
+        short += [f"no pair for the EM rule {_rule_name(r)}" for r in em_blocking_rules()
+                  if not scalar(con, _has_pairs_sql(_rule_sql(r)))]
+    if accounts < 2 or short:
+        raise InputError([Problem(
+            "training data", None, None,
+            f"at least {MIN_TRAIN_PAIRS} pair(s) of accounts with the same email, with the same name and birth "
+            "date, and with the same birth date and postcode (Splink advises thousands; or drop --train and "
+            "use the shipped model)",
+            "; ".join([f"{accounts} account(s)", *short]))])
 
 
 def load_model(path: Path) -> dict[str, Any]:
@@ -154,7 +200,10 @@ def predict_and_cluster(
         # m and u come from the saved model; the prior does not: the chance that two random accounts are one
         # person falls as the data grows (duplicates per account stay roughly constant while pairs grow
         # quadratically), so a prior trained on 10k accounts would be ~100x too high at 1M. Re-estimate it.
-        linker.training.estimate_probability_two_random_records_match(deterministic_rules(), recall=PRIOR_RECALL)
+        # One account has no pairs at all: Splink would divide by zero; the model's prior is as good as any.
+        if int(scalar(con, "SELECT count(*) FROM profiles")) >= 2:
+            linker.training.estimate_probability_two_random_records_match(deterministic_rules(),
+                                                                           recall=PRIOR_RECALL)
         if not linker._settings_obj._probability_two_random_records_match > 0:
             linker = make_linker(con, model)  # no deterministic match (tiny input): keep the model's prior
         _keep_tf_tables(con, linker)
