@@ -68,9 +68,11 @@ def _check_previous(path: Path | None) -> None:
 
 
 def _check_run(path: Path | None) -> None:
-    if path is not None and not ((path / "er.duckdb").is_file() and (path / "entities.parquet").is_file()):
-        found = "no such folder" if not path.exists() else "no er.duckdb and entities.parquet in it"
-        raise InputError([Problem(str(path), None, None, "a run folder written by `er run`", found)])
+    """The --from run folder's manifest, checked before the export root or its lock is made."""
+    if path is not None:
+        from .detect.inprocess import read_manifest
+
+        read_manifest(path)
 
 
 def detect(

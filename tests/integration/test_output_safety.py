@@ -221,7 +221,7 @@ def test_detect_refuses_a_file_a_missing_run_and_a_foreign_folder(small_data: Ge
     assert afile.read_text() == "x"
 
     missing = er("detect", "--from", str(tmp_path / "nope"), "--out", str(tmp_path / "exports"))
-    assert missing.returncode == 2 and "Traceback" not in missing.stderr and "no such folder" in missing.stderr
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr and "no folder at this path" in missing.stderr
     assert not (tmp_path / "exports").exists() and not (tmp_path / ".exports.lock").exists()
 
     foreign = tmp_path / "docs"

@@ -35,7 +35,7 @@ def test_second_run_exits_with_the_lock_code(tmp_path: Path) -> None:
     run = tmp_path / "run"  # enough of a run folder to pass the checks made before the lock
     run.mkdir()
     (run / "er.duckdb").touch()
-    (run / "entities.parquet").touch()
+    (run / "manifest.json").write_text('{"run_id": "run-x", "as_of": "2026-01-01T00:00:00+00:00"}')
     with export_lock(root) as path:
         assert path == lock_path(root)
         result = CliRunner().invoke(_app(), ["detect", "--from", str(tmp_path / "run"), "--out", str(root)])
@@ -64,5 +64,5 @@ def test_not_a_run_folder_is_bad_input(tmp_path: Path) -> None:
     root = tmp_path / "o"
     result = CliRunner().invoke(_app(), ["detect", "--from", str(tmp_path), "--out", str(root)])
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "a run folder written by `er run`" in " ".join(result.output.split())
+    assert "a run folder from `er run`" in " ".join(result.output.split())
     assert not root.exists() and not lock_path(root).exists()
