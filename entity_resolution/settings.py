@@ -35,6 +35,9 @@ class Settings:
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = field(default=None, repr=False)
     neo4j_database: str = "neo4j"
+    # Total time to keep retrying a Neo4j that is unreachable or answers with a transient error (connecting,
+    # and each transaction): long enough to ride out a restart or a leader switch, short enough to fail fast.
+    neo4j_retry_seconds: float = 10.0
     batch_size: int = 5000
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -104,6 +107,9 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
         except ValueError as exc:
             raise EntityResolutionError(f"setting {name}: expected {kind}, got {value!r}") from exc
         out[name] = value
+    if "neo4j_retry_seconds" in out and not 0.0 <= float(out["neo4j_retry_seconds"]) <= 600.0:
+        raise EntityResolutionError(
+            f"setting neo4j_retry_seconds: expected seconds in [0, 600], got {out['neo4j_retry_seconds']}")
     for name in ("match_threshold", "cluster_threshold", "link_floor"):
         if name in out and not 0.0 <= float(out[name]) <= 1.0:
             raise EntityResolutionError(f"setting {name}: expected a probability in [0, 1], got {out[name]}")

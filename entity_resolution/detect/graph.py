@@ -179,13 +179,34 @@ def _drop(run: _Runner, graph_name: str) -> None:
     run.read("detect/gds_drop", graph=graph_name)
 
 
-def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, database: str = "neo4j") -> None:
-    """Rings, memberships and signal properties into the graph, tagged with the detection and run ids."""
+def undo_unfinished(driver: Driver, database: str = "neo4j") -> list[str]:
+    """Take back what detections that died during their write-back wrote; returns their ids.
+
+    Their rings and memberships would otherwise pass for the previous detection's (ring ids, growth). Each step
+    is idempotent and the Detection node goes last, so a kill during the undo only means undoing again.
+    """
     run = _Runner(driver, database, None)
-    run.auto("detect/clear_ring_members")
+    ids = [r["detection_id"] for r in run.read("detect/incomplete_detections")]
+    if ids:
+        run.auto("detect/undo_ring_members", detection_ids=ids)
+        run.auto("detect/undo_rings", detection_ids=ids)
+        run.read("detect/undo_retired_rings", detection_ids=ids)
+        run.auto("detect/undo_account_marks", detection_ids=ids)
+        run.read("detect/forget_detections", detection_ids=ids)
+    return ids
+
+
+def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, database: str = "neo4j") -> None:
+    """Rings, memberships and signal properties into the graph, tagged with the detection and run ids.
+
+    Crash-safe: a Detection node marks the write-back as under way and then complete. The previous detection's
+    memberships stay until this one is complete (the previous-detection queries read them by detection id),
+    and undo_unfinished() takes back the writes of a detection that never completed.
+    """
+    run = _Runner(driver, database, None)
+    run.read("detect/begin_detection", detection_id=det_id, run_id=facts.run_id)
     rings = outputs.rings.to_pylist()
     run.write_rows("detect/write_rings", rings, detection_id=det_id, run_id=facts.run_id)
-    run.read("detect/retire_rings", detection_id=det_id)
     signals = outputs.signals.to_pylist()
     run.write_rows("detect/write_account_signals", signals, detection_id=det_id, run_id=facts.run_id)
     entities: dict[str, dict[str, Any]] = {}
@@ -195,6 +216,10 @@ def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, da
         e["is_bridge"] = e["is_bridge"] or s["is_bridge"]
         e["risk_score"] = max(e["risk_score"], s["risk_score"])
     run.write_rows("detect/write_entity_signals", list(entities.values()), detection_id=det_id, run_id=facts.run_id)
+    run.read("detect/retire_rings", detection_id=det_id)
+    run.read("detect/finish_detection", detection_id=det_id)
+    # after completion: a kill here leaves stale memberships that nothing reads, removed by the next detection
+    run.auto("detect/clear_ring_members", detection_id=det_id)
 
 
 def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None = None, *, database: str = "neo4j",
@@ -209,6 +234,8 @@ def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None 
     started = datetime.now(UTC)
     settings = settings or DetectSettings()
     det_id = detection_id(started)
+    if write:
+        undo_unfinished(driver, database)
     prev = read_previous(previous) if previous is not None else previous_from_graph(driver, database)
     facts = graph_facts(driver, settings, det_id=det_id, database=database, use_gds=use_gds, progress=progress)
     result = write_detection(facts, settings, prev, out_dir, started, {"neo4j_database": database, **(inputs or {})},
