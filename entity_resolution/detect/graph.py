@@ -196,30 +196,34 @@ def undo_unfinished(driver: Driver, database: str = "neo4j") -> list[str]:
     return ids
 
 
-def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, database: str = "neo4j") -> None:
+def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, database: str = "neo4j",
+               progress: ProgressFn | None = None) -> None:
     """Rings, memberships and signal properties into the graph, tagged with the detection and run ids.
 
     Crash-safe: a Detection node marks the write-back as under way and then complete. The previous detection's
     memberships stay until this one is complete (the previous-detection queries read them by detection id),
     and undo_unfinished() takes back the writes of a detection that never completed.
     """
-    run = _Runner(driver, database, None)
-    run.read("detect/begin_detection", detection_id=det_id, run_id=facts.run_id)
-    rings = outputs.rings.to_pylist()
-    run.write_rows("detect/write_rings", rings, detection_id=det_id, run_id=facts.run_id)
+    run = _Runner(driver, database, progress)
     signals = outputs.signals.to_pylist()
-    run.write_rows("detect/write_account_signals", signals, detection_id=det_id, run_id=facts.run_id)
     entities: dict[str, dict[str, Any]] = {}
     for s in signals:
         e = entities.setdefault(s["entity_id"], {"entity_id": s["entity_id"], "component_id": s["component_id"],
                                                  "ring_id": s["ring_id"], "is_bridge": False, "risk_score": 0.0})
         e["is_bridge"] = e["is_bridge"] or s["is_bridge"]
         e["risk_score"] = max(e["risk_score"], s["risk_score"])
-    run.write_rows("detect/write_entity_signals", list(entities.values()), detection_id=det_id, run_id=facts.run_id)
-    run.read("detect/retire_rings", detection_id=det_id)
-    run.read("detect/finish_detection", detection_id=det_id)
-    # after completion: a kill here leaves stale memberships that nothing reads, removed by the next detection
-    run.auto("detect/clear_ring_members", detection_id=det_id)
+    tags = {"detection_id": det_id, "run_id": facts.run_id}
+    with run.step("write rings"):
+        run.read("detect/begin_detection", **tags)
+        run.write_rows("detect/write_rings", outputs.rings.to_pylist(), **tags)
+    with run.step("write signals"):
+        run.write_rows("detect/write_account_signals", signals, **tags)
+        run.write_rows("detect/write_entity_signals", list(entities.values()), **tags)
+    with run.step("complete"):
+        run.read("detect/retire_rings", detection_id=det_id)
+        run.read("detect/finish_detection", detection_id=det_id)
+        # after completion: a kill here leaves stale memberships that nothing reads; the next detection removes them
+        run.auto("detect/clear_ring_members", detection_id=det_id)
 
 
 def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None = None, *, database: str = "neo4j",
@@ -241,5 +245,5 @@ def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None 
     result = write_detection(facts, settings, prev, out_dir, started, {"neo4j_database": database, **(inputs or {})},
                              det_id=det_id)
     if write:
-        write_back(driver, result.outputs, facts, det_id, database)
+        write_back(driver, result.outputs, facts, det_id, database, progress)
     return result
