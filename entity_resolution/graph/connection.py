@@ -25,6 +25,7 @@ from ..settings import Settings
 TRANSIENT = (ServiceUnavailable, SessionExpired, TransientError, OSError)
 FIRST_DELAY = 0.5  # seconds before the second attempt; doubles up to MAX_DELAY
 MAX_DELAY = 4.0
+SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")  # +s: TLS, +ssc: self-signed TLS
 CONNECT_TIMEOUT = 5.0  # per TCP connection attempt: a silently dropped port must not eat the whole budget
 
 
@@ -46,6 +47,10 @@ def resolve(settings: Settings) -> tuple[str, str, str]:
 
 def open_driver(uri: str, user: str, password: str, settings: Settings) -> Driver:
     """A driver for uri, unverified. The scheme decides TLS and routing; nothing here rewrites it."""
+    scheme = uri.partition("://")[0].lower() if "://" in uri else ""
+    if scheme not in SCHEMES:
+        # http(s):// would reach the driver's preview HTTP Query API: not what the loader's transactions expect
+        raise GraphError(f"Neo4j URI {uri!r} is not usable: expected {', '.join(s + '://' for s in SCHEMES)}")
     try:
         return GraphDatabase.driver(
             uri, auth=(user, password),
@@ -54,8 +59,7 @@ def open_driver(uri: str, user: str, password: str, settings: Settings) -> Drive
             connection_timeout=min(CONNECT_TIMEOUT, max(settings.neo4j_retry_seconds, 1.0)),
         )  # fmt: skip
     except (ConfigurationError, ValueError) as exc:
-        raise GraphError(f"Neo4j URI {uri!r} is not usable: {_one_line(exc)} (expected bolt://, bolt+s://, "
-                         "bolt+ssc://, neo4j://, neo4j+s:// or neo4j+ssc:// with a host)") from exc
+        raise GraphError(f"Neo4j URI {uri!r} is not usable: {_one_line(exc)}") from exc
 
 
 def connect(settings: Settings) -> Driver:

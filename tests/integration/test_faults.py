@@ -124,9 +124,8 @@ def test_load_killed_twice_resumes_to_the_clean_graph(server: ServerConfig, runs
             kill_managed_server(server)
 
     monkeypatch.setattr(loader, "_write_batch", dying)
-    with connected() as driver:
-        with pytest.raises(DRIVER_ERRORS):
-            load_run(driver, runs["full"], batch_size=BATCH)
+    with connected() as driver, pytest.raises(DRIVER_ERRORS):
+        load_run(driver, runs["full"], batch_size=BATCH)
     monkeypatch.undo()
     ensure_managed_server(server)
     full_id = json.loads((runs["full"] / "manifest.json").read_text(encoding="utf-8"))["run_id"]
@@ -173,10 +172,9 @@ def test_detect_killed_twice_then_rerun_equals_the_clean_detection(server: Serve
         with pytest.raises(DRIVER_ERRORS):
             detect(driver, "killed-in-facts", kill_at("bridges", False))
     ensure_managed_server(server)
-    with connected() as driver:
-        # 2. half-way through the write-back: rings, account signals and memberships written, not complete
-        with pytest.raises(DRIVER_ERRORS):
-            detect(driver, "killed-in-write-back", kill_at("write signals", True))
+    # 2. half-way through the write-back: rings, account signals and memberships written, not complete
+    with connected() as driver, pytest.raises(DRIVER_ERRORS):
+        detect(driver, "killed-in-write-back", kill_at("write signals", True))
     ensure_managed_server(server)
     with connected() as driver:
         assert _count(driver, "MATCH (d:Detection) WHERE NOT d.complete RETURN count(d)") == 1
