@@ -23,6 +23,8 @@ pytestmark = pytest.mark.neo4j
 
 ER = str(Path(sys.executable).parent / "er")
 WRONG = "wrong-Password-4711-xyz"
+# 127.0.0.1 as /proc/net/tcp writes it, and as the JVM's IPv6 socket shows it (::ffff:127.0.0.1), and ::1
+LOOPBACK = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,8 @@ def test_managed_server_listens_on_loopback_with_auth(paths: ServerPaths) -> Non
         assert conf[key].startswith("127.0.0.1:"), key
     assert conf.get("server.https.enabled", "false") == "false"
     for port in (bolt_port, http_port):  # what the kernel says, not only what we asked for
-        assert _listening_addresses(port) == {"0100007F"}, port  # 127.0.0.1 only; no 0.0.0.0, no IPv6
+        found = _listening_addresses(port)
+        assert found and found <= LOOPBACK, (port, found)  # no 0.0.0.0, no :: and no other address
     for address in _own_addresses():
         with socket.socket() as sock, pytest.raises(OSError):
             sock.settimeout(3)
@@ -136,7 +139,7 @@ def test_no_password_in_outputs_files_or_server_logs(paths: ServerPaths, tmp_pat
     env = {**os.environ, "NEO4J_PASSWORD": WRONG}  # also set, as a user might: the managed server ignores it
     env.pop("ER_NEO4J_URI", None)
     seen = []
-    for args in (["demo", "--size", "500", "--out", str(tmp_path / "demo"), "--neo4j"],
+    for args in (["demo", "--size", "1000", "--out", str(tmp_path / "demo"), "--neo4j"],
                  ["detect", "--out", str(tmp_path / "exports")],
                  ["load", "--from", str(tmp_path / "demo" / "run")],
                  ["neo4j", "status"],
