@@ -5,8 +5,9 @@ components (gds.wcc, else an APOC walk) -> bridge candidates (gds.articulationPo
 links) -> bridge splits (APOC walks with the node blacklisted) -> ring parts (WCC without the bridge entities)
 -> facts. The shared finishing step (ring ids, risk) then runs in Python and the results are written back:
 Ring nodes, (:Account)-[:IN_RING]->(:Ring), signal properties on accounts and entities, all tagged with the
-detection id and the run id, between a Detection node's start and its completion (see write_back). Working properties (detect_*) and SHARES links stay until the next detection,
-so investigators can look at the graph detection used.
+detection id and the run id, between a Detection node's start and its completion (see write_back). Working
+properties (detect_*) and SHARES links stay until the next detection, so investigators can look at the graph
+detection used.
 """
 
 from __future__ import annotations
