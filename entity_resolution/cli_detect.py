@@ -128,16 +128,13 @@ def detect(
 
             def produce(tmp: Path) -> Any:
                 from .detect.graph import detect_graph
-                from .graph.connection import connect
+                from .graph.connection import graph_session
 
-                driver = connect(graph_settings)
-                try:
+                with graph_session(graph_settings) as driver:
                     return detect_graph(driver, tmp, settings, database=graph_settings.neo4j_database,
                                         previous=diff_against or newest_export(out),
                                         use_gds=False if no_gds else None, write=not no_write_back,
                                         inputs={"neo4j_uri": graph_settings.neo4j_uri or "managed"})
-                finally:
-                    driver.close()
 
         result = run_export(out, produce)
     if not quiet:

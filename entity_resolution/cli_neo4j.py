@@ -197,17 +197,14 @@ def schema(
     debug: DebugOption = False,
 ) -> None:
     """Create the uniqueness constraints and indexes (idempotent, versioned)."""
-    from .graph.connection import connect
+    from .graph.connection import graph_session
     from .graph.loader import apply_schema
     from .settings import Settings
 
     with cli_errors(debug):
         settings = Settings.load(neo4j_uri=neo4j_uri, neo4j_database=neo4j_database)
-        driver = connect(settings)
-        try:
+        with graph_session(settings) as driver:
             version = apply_schema(driver, settings.neo4j_database)
-        finally:
-            driver.close()
     console.print(f"schema version {version} in place on {settings.neo4j_database}")
 
 

@@ -394,12 +394,9 @@ def result_dict(result: RunResult) -> dict[str, Any]:
 
 def load(run_dir: Path, settings: Settings, *, progress: Any = None, since: Path | None = None) -> Any:
     """Load a run folder into Neo4j (the configured server, else the managed one)."""
-    from .graph.connection import connect
+    from .graph.connection import graph_session
     from .graph.loader import load_run
 
-    driver = connect(settings)
-    try:
+    with graph_session(settings) as driver:
         return load_run(driver, run_dir, database=settings.neo4j_database, batch_size=settings.batch_size,
                         progress=progress, since=since)
-    finally:
-        driver.close()

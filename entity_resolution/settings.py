@@ -37,6 +37,9 @@ class Settings:
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = field(default=None, repr=False)
     neo4j_database: str = "neo4j"
+    # Total time to keep retrying a Neo4j that is unreachable or answers with a transient error (connecting,
+    # and each transaction): long enough to ride out a restart or a leader switch, short enough to fail fast.
+    neo4j_retry_seconds: float = 10.0
     batch_size: int = 5000
 
     def __post_init__(self) -> None:
@@ -132,6 +135,8 @@ def _out_of_range(name: str, value: Any) -> str | None:
         return None
     if name in _PROBABILITIES and not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
         return "a probability in [0, 1]"
+    if name == "neo4j_retry_seconds" and not (isinstance(value, int | float) and 0.0 <= value <= 600.0):
+        return "seconds in [0, 600]"
     if name == "min_personal_weight" and not (isinstance(value, int | float) and math.isfinite(value)):
         return "a finite number"
     if name in _AT_LEAST_ONE and not (isinstance(value, int) and value >= 1):

@@ -38,3 +38,30 @@ def managed_driver() -> neo4j.Driver:
         driver.close()
         pytest.fail(f"the managed Neo4j at {uri} did not answer: {exc}; {START_HINT}", pytrace=False)
     return driver
+
+
+def kill_managed_server(config: ServerConfig | None = None) -> int:
+    """SIGKILL the managed server (pid from its state.json) and wait until it is gone; returns the pid."""
+    import json
+    import os
+    import signal
+    import time
+
+    from entity_resolution.graph.server import ServerPaths, _alive
+
+    paths = ServerPaths.of(config or ServerConfig.from_env())
+    pid = int(json.loads(paths.state_file.read_text(encoding="utf-8"))["pid"])
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while _alive(pid):  # also reaps it when this process started it
+        if time.monotonic() > deadline:
+            pytest.fail(f"Neo4j (pid {pid}) survived SIGKILL for 30 s", pytrace=False)
+        time.sleep(0.1)
+    return pid
+
+
+def ensure_managed_server(config: ServerConfig | None = None) -> None:
+    """Start the managed server if it is not running (after a test killed it) and wait until Bolt answers."""
+    from entity_resolution.graph.server import start
+
+    start(config or ServerConfig.from_env(start_timeout=600.0))

@@ -5,8 +5,9 @@ components (gds.wcc, else an APOC walk) -> bridge candidates (gds.articulationPo
 links) -> bridge splits (APOC walks with the node blacklisted) -> ring parts (WCC without the bridge entities)
 -> facts. The shared finishing step (ring ids, risk) then runs in Python and the results are written back:
 Ring nodes, (:Account)-[:IN_RING]->(:Ring), signal properties on accounts and entities, all tagged with the
-detection id and the run id. Working properties (detect_*) and SHARES links stay until the next detection,
-so investigators can look at the graph detection used.
+detection id and the run id, between a Detection node's start and its completion (see write_back). Working
+properties (detect_*) and SHARES links stay until the next detection, so investigators can look at the graph
+detection used.
 """
 
 from __future__ import annotations
@@ -179,22 +180,51 @@ def _drop(run: _Runner, graph_name: str) -> None:
     run.read("detect/gds_drop", graph=graph_name)
 
 
-def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, database: str = "neo4j") -> None:
-    """Rings, memberships and signal properties into the graph, tagged with the detection and run ids."""
+def undo_unfinished(driver: Driver, database: str = "neo4j") -> list[str]:
+    """Take back what detections that died during their write-back wrote; returns their ids.
+
+    Their rings and memberships would otherwise pass for the previous detection's (ring ids, growth). Each step
+    is idempotent and the Detection node goes last, so a kill during the undo only means undoing again.
+    """
     run = _Runner(driver, database, None)
-    run.auto("detect/clear_ring_members")
-    rings = outputs.rings.to_pylist()
-    run.write_rows("detect/write_rings", rings, detection_id=det_id, run_id=facts.run_id)
-    run.read("detect/retire_rings", detection_id=det_id)
+    ids = [r["detection_id"] for r in run.read("detect/incomplete_detections")]
+    if ids:
+        run.auto("detect/undo_ring_members", detection_ids=ids)
+        run.auto("detect/undo_rings", detection_ids=ids)
+        run.read("detect/undo_retired_rings", detection_ids=ids)
+        run.auto("detect/undo_account_marks", detection_ids=ids)
+        run.read("detect/forget_detections", detection_ids=ids)
+    return ids
+
+
+def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, database: str = "neo4j",
+               progress: ProgressFn | None = None) -> None:
+    """Rings, memberships and signal properties into the graph, tagged with the detection and run ids.
+
+    Crash-safe: a Detection node marks the write-back as under way and then complete. The previous detection's
+    memberships stay until this one is complete (the previous-detection queries read them by detection id),
+    and undo_unfinished() takes back the writes of a detection that never completed.
+    """
+    run = _Runner(driver, database, progress)
     signals = outputs.signals.to_pylist()
-    run.write_rows("detect/write_account_signals", signals, detection_id=det_id, run_id=facts.run_id)
     entities: dict[str, dict[str, Any]] = {}
     for s in signals:
         e = entities.setdefault(s["entity_id"], {"entity_id": s["entity_id"], "component_id": s["component_id"],
                                                  "ring_id": s["ring_id"], "is_bridge": False, "risk_score": 0.0})
         e["is_bridge"] = e["is_bridge"] or s["is_bridge"]
         e["risk_score"] = max(e["risk_score"], s["risk_score"])
-    run.write_rows("detect/write_entity_signals", list(entities.values()), detection_id=det_id, run_id=facts.run_id)
+    tags = {"detection_id": det_id, "run_id": facts.run_id}
+    with run.step("write rings"):
+        run.read("detect/begin_detection", **tags)
+        run.write_rows("detect/write_rings", outputs.rings.to_pylist(), **tags)
+    with run.step("write signals"):
+        run.write_rows("detect/write_account_signals", signals, **tags)
+        run.write_rows("detect/write_entity_signals", list(entities.values()), **tags)
+    with run.step("complete"):
+        run.read("detect/retire_rings", detection_id=det_id)
+        run.read("detect/finish_detection", detection_id=det_id)
+        # after completion: a kill here leaves stale memberships that nothing reads; the next detection removes them
+        run.auto("detect/clear_ring_members", detection_id=det_id)
 
 
 def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None = None, *, database: str = "neo4j",
@@ -209,10 +239,12 @@ def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None 
     started = datetime.now(UTC)
     settings = settings or DetectSettings()
     det_id = detection_id(started)
+    if write:
+        undo_unfinished(driver, database)
     prev = read_previous(previous) if previous is not None else previous_from_graph(driver, database)
     facts = graph_facts(driver, settings, det_id=det_id, database=database, use_gds=use_gds, progress=progress)
     result = write_detection(facts, settings, prev, out_dir, started, {"neo4j_database": database, **(inputs or {})},
                              det_id=det_id)
     if write:
-        write_back(driver, result.outputs, facts, det_id, database)
+        write_back(driver, result.outputs, facts, det_id, database, progress)
     return result

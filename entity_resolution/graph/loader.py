@@ -206,5 +206,8 @@ def _delta(con: duckdb.DuckDBPyConnection, step: str, sql: str) -> str:
 
 
 def _done_rows(session: Any, run_id: str, step: str) -> int:
-    rec = session.run(load_cypher("load/step_progress"), run_id=run_id, step=step).single()
-    return int(rec["rows"]) if rec else 0
+    def read(tx: ManagedTransaction) -> int:
+        rec = tx.run(load_cypher("load/step_progress"), run_id=run_id, step=step).single()
+        return int(rec["rows"]) if rec else 0
+
+    return int(session.execute_read(read))  # a managed transaction: retried like the batches

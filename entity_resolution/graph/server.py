@@ -18,6 +18,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -426,6 +427,7 @@ def start(config: ServerConfig, progress: Progress | None = None) -> ServerInfo:
         _check_java(config)
         for port in (config.bolt_port, config.http_port):
             _check_port_free(port)
+        _private_folder(paths.home)  # the graph (personal data), its logs and the conf: for our eyes only
         password = ensure_password(paths.password_file)
         for folder in (paths.conf, paths.data, paths.logs, paths.run, paths.import_dir):
             folder.mkdir(parents=True, exist_ok=True)
@@ -520,16 +522,32 @@ def managed_connection(config: ServerConfig | None = None) -> tuple[str, str, st
 def ensure_password(path: Path) -> str:
     """Return the stored password, generating one (mode 600, folder 700) on first use."""
     path = path.expanduser()
+    _private_folder(path.parent)
     if path.exists():
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
         return read_password(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     password = secrets.token_urlsafe(24)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(password + "\n")
     return password
+
+
+def _private_folder(folder: Path) -> None:
+    """Create the password's folder as 700, or take group and other access away from an existing one of ours.
+
+    Left alone: a folder of another user, a shared sticky folder such as /tmp and the home folder itself (the
+    file is 600 in any case, created with O_EXCL so a planted link cannot redirect it).
+    """
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode only applies to the last part, and through the umask
+        return
+    st = folder.stat()
+    shared = st.st_mode & stat.S_ISVTX or folder.resolve() == Path.home().resolve()
+    if st.st_mode & 0o077 and st.st_uid == os.getuid() and not shared:
+        folder.chmod(stat.S_IMODE(st.st_mode) & 0o700)
 
 
 def read_password(path: Path) -> str:
@@ -703,8 +721,8 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        proc_stat = Path(f"/proc/{pid}/stat").read_text()
+        return proc_stat.rsplit(")", 1)[1].split()[0] != "Z"
     except (FileNotFoundError, IndexError):
         return True
 
