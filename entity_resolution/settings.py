@@ -36,6 +36,10 @@ class Settings:
     neo4j_password: str | None = field(default=None, repr=False)
     neo4j_database: str = "neo4j"
     batch_size: int = 5000
+    # Pseudonymised identifiers (entity_resolution/pseudonym.py): the key only from ER_PSEUDONYM_KEY or a file
+    pseudonymise: bool = False
+    pseudonym_key_file: Path | None = None
+    pseudonym_key: str | None = field(default=None, repr=False)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the non-None overrides applied (CLI flags)."""
@@ -80,6 +84,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise EntityResolutionError(
             f"settings file {path}: do not store neo4j_password in a file; use NEO4J_PASSWORD"
         )
+    if "pseudonym_key" in section:
+        raise EntityResolutionError(
+            f"settings file {path}: do not store pseudonym_key in a settings file; use ER_PSEUDONYM_KEY "
+            "or pseudonym_key_file (an owner-only file holding the key)"
+        )
     return dict(section)
 
 
@@ -93,7 +102,9 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
         kind = str(types[name])
         try:
             if isinstance(value, str):
-                if kind.startswith("float"):
+                if kind.startswith("bool"):
+                    value = _bool(value)
+                elif kind.startswith("float"):
                     value = float(value)
                 elif kind.startswith("int"):
                     value = int(value)
@@ -104,7 +115,19 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
         except ValueError as exc:
             raise EntityResolutionError(f"setting {name}: expected {kind}, got {value!r}") from exc
         out[name] = value
+    if "pseudonymise" in out and not isinstance(out["pseudonymise"], bool):
+        raise EntityResolutionError(f"setting pseudonymise: expected true or false, got {out['pseudonymise']!r}")
     for name in ("match_threshold", "cluster_threshold", "link_floor"):
         if name in out and not 0.0 <= float(out[name]) <= 1.0:
             raise EntityResolutionError(f"setting {name}: expected a probability in [0, 1], got {out[name]}")
     return out
+
+
+def _bool(text: str) -> bool:
+    """ER_PSEUDONYMISE=1/true/yes/on or 0/false/no/off."""
+    word = text.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)

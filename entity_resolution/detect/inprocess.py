@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from ..errors import EntityResolutionError
+from ..pseudonym import open_run_db
 from . import facts as F
 from .incremental import EDGE_SCHEMA, PreviousState, StructureResult, read_state
 from .incremental import full as full_structure
@@ -233,9 +234,8 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
         prev_state = "incremental structure disabled"
     else:
         prev_state = read_state(previous, settings)
-    con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)  # scratch tables are TEMP
+    con = open_run_db(run_dir / "er.duckdb")  # scratch tables are TEMP; identifiers hashed if pseudonymised
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.execute("SET VARIABLE as_of = $t::TIMESTAMPTZ", {"t": as_of})
         for name, value in (("ring_min_entities", settings.ring_min_entities),
                             ("ring_min_identifiers", settings.ring_min_identifiers),

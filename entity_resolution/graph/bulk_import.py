@@ -27,11 +27,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
 from ..dbutil import scalar
 from ..errors import GraphError
+from ..pseudonym import open_run_db
 from . import server
 from .cypher import load_cypher
 from .loader import ISO_UTC, STEPS, apply_schema
@@ -153,9 +153,8 @@ class Export:
 def export_files(run_dir: Path, run_id: str, folder: Path) -> Export:
     """Write header + data files for every label and type into `folder` (created; caller removes it)."""
     folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)
+    con = open_run_db(run_dir / "er.duckdb")  # reads hashed identifiers if the run is pseudonymised
     try:
-        con.execute("SET TimeZone = 'UTC'")
         counts: dict[tuple[str, str], int] = {}
         args: list[str] = []
         for item in import_files():

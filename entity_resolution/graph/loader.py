@@ -18,6 +18,7 @@ from neo4j import Driver, ManagedTransaction
 
 from ..dbutil import scalar
 from ..errors import GraphError
+from ..pseudonym import open_run_db, use_catalog
 from .cypher import load_cypher, statements
 
 SCHEMA_VERSION = 1
@@ -168,7 +169,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
                         progress(step, done, total)
                 rows_out[step] = int(total)
         if since is not None:
-            con.execute("USE cur")
+            use_catalog(con, "cur")
             gone = [dict(zip(("l", "r"), row, strict=True)) for row in con.execute(
                 "SELECT unique_id_l, unique_id_r FROM prev.predictions "
                 "EXCEPT SELECT unique_id_l, unique_id_r FROM cur.predictions").fetchall()]
@@ -187,21 +188,22 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
 
 def _open(db_path: Path, since: Path | None) -> duckdb.DuckDBPyConnection:
     if since is None:
-        con = duckdb.connect(str(db_path), read_only=True)
-    else:  # both runs side by side: cur (the default catalog) and prev
-        con = duckdb.connect()
-        con.execute("ATTACH $p AS cur (READ_ONLY)", {"p": str(db_path)})
-        con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(since / "er.duckdb")})
+        return open_run_db(db_path)  # reads hashed identifiers if the run is pseudonymised
+    # both runs side by side: cur (the default catalog) and prev
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS cur (READ_ONLY)", {"p": str(db_path)})
+    con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(since / "er.duckdb")})
     con.execute("SET TimeZone = 'UTC'")
+    use_catalog(con, "cur")
     return con
 
 
 def _delta(con: duckdb.DuckDBPyConnection, step: str, sql: str) -> str:
     """Materialise the step's rows in both runs; return SQL for the rows new or changed in this one."""
     for catalog in ("prev", "cur"):
-        con.execute(f"USE {catalog}")
+        use_catalog(con, catalog)
         con.execute(f"CREATE OR REPLACE TEMP TABLE delta_{catalog}_{step} AS {sql}")  # our own names and SQL
-    con.execute("USE cur")
+    use_catalog(con, "cur")
     return f"SELECT * FROM (SELECT * FROM delta_cur_{step} EXCEPT SELECT * FROM delta_prev_{step}) ORDER BY ALL"
 
 
