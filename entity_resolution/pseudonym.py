@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -151,6 +152,8 @@ def use_catalog(con: duckdb.DuckDBPyConnection, catalog: str | None) -> None:
 
     `USE` resets DuckDB's search path, so callers switching catalogs go through here."""
     if catalog is not None:
+        if not re.fullmatch(r"[a-z_]+", catalog):
+            raise ValueError(f"not a catalog name of ours: {catalog!r}")
         con.execute(f"USE {catalog}").fetchall()  # our own catalog names (cur, prev)
     if is_published(con, catalog):
         db = catalog or str(con.execute("SELECT current_database()").fetchall()[0][0])

@@ -136,11 +136,6 @@ SELECT count(*) FROM (
 """
 
 
-def _sql_string(value: str) -> str:
-    """A DuckDB string literal (COPY ... TO takes no parameter for its file name)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 @dataclass(frozen=True)
 class Export:
     folder: Path
@@ -161,8 +156,8 @@ def export_files(run_dir: Path, run_id: str, folder: Path) -> Export:
             stem = f"{item.kind}-{item.name}"
             header, data = folder / f"{stem}.header.csv", folder / f"{stem}.csv"
             header.write_text(",".join(item.header) + "\n", encoding="utf-8")
-            copy = f"COPY ({item.sql}) TO {_sql_string(str(data))} (FORMAT csv, HEADER false)"
-            written = con.execute(copy, {"run_id": run_id}).fetchall()  # our SQL; the run id a parameter
+            copy = f"COPY ({item.sql}) TO $path (FORMAT csv, HEADER false)"  # our own SQL
+            written = con.execute(copy, {"run_id": run_id, "path": str(data)}).fetchall()
             counts[(item.kind, item.name)] = int(written[0][0])
             args.append(f"--{item.kind}={item.name}={header},{data}")
         multiline = int(scalar(con, MULTILINE_SQL)) > 0
