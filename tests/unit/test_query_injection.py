@@ -215,4 +215,4 @@ def test_loaded_cypher_is_never_formatted() -> None:
                 for part in parts:
                     assert not (isinstance(part, ast.Call) and isinstance(part.func, ast.Name)
                                 and part.func.id in ("load_cypher", "statements")), \
-                        f"{path.relative_to(ROOT)}:{node.lineno}: formats the text of a Cypher file"
+                        f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}: formats the text of a Cypher file"
