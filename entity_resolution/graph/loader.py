@@ -135,9 +135,11 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     db_path = run_dir / "er.duckdb"
     run_id = manifest["run_id"]
     apply_schema(driver, database)
+    last = driver.execute_query(load_cypher("load/last_complete_run"), database_=database).records
+    if last:
+        _check_same_pseudonyms(manifest, last[0]["run_id"], json.loads(last[0]["manifest"] or "{}"))
     if since is not None:
         base_id = _run_manifest(since)["run_id"]
-        last = driver.execute_query(load_cypher("load/last_complete_run"), database_=database).records
         if not last or last[0]["run_id"] != base_id:
             found = last[0]["run_id"] if last else "no complete run"
             raise GraphError(f"--since {since} is run {base_id}, but the graph's last complete load is {found}: "
@@ -184,6 +186,19 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)
     return LoadResult(run_id, rows_out, int(retired.records[0]["retired"]), int(removed.records[0]["removed"]),
                       resumed)
+
+
+def _check_same_pseudonyms(manifest: dict[str, Any], last_id: str, last: dict[str, Any]) -> None:
+    """Identifier nodes are keyed by value: raw values, or hashes under one key. Loading a run of another kind
+    would add a second, unconnected copy of every identifier (and raw values next to hashed ones)."""
+    def kind(m: dict[str, Any]) -> str:
+        p = m.get("pseudonymised")
+        return f"pseudonymised under key id {p['key_id']}" if p else "not pseudonymised"
+
+    if kind(manifest) != kind(last):
+        raise GraphError(f"run {manifest['run_id']} is {kind(manifest)}, but the graph's last complete load, "
+                         f"run {last_id}, is {kind(last)}: load it into an empty database (--neo4j-database) "
+                         "or rerun it with the graph's setting and key (docs/security.md)")
 
 
 def _open(db_path: Path, since: Path | None) -> duckdb.DuckDBPyConnection:

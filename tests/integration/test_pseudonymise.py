@@ -179,6 +179,25 @@ def test_lookup_finds_an_account_in_the_graph(data: GeneratedPaths, pseudo_run: 
     assert row["account_id"] in found
 
 
+def test_a_plain_run_is_not_loaded_over_a_pseudonymised_graph(data: GeneratedPaths, pseudo_run: dict[str, Any],
+                                                               neo4j_driver: neo4j.Driver, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    assert runner.invoke(app, ["-q", "run", *_args(data), "--out", str(plain)]).exit_code == 0
+    before = neo4j_driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"]
+    for env in ({}, {"ER_PSEUDONYM_KEY": "another-key-0123456789"}):
+        refused = runner.invoke(app, ["load", "--from", str(plain)], env=env)
+        assert refused.exit_code == 1 and "pseudonymised under key id" in refused.output, refused.output
+    other_key = tmp_path / "other-key"
+    ran = runner.invoke(app, ["-q", "run", *_args(data), "--out", str(other_key), "--pseudonymise"],
+                        env={"ER_PSEUDONYM_KEY": "another-key-0123456789"})
+    assert ran.exit_code == 0, ran.output
+    refused = runner.invoke(app, ["load", "--from", str(other_key)])
+    assert refused.exit_code == 1 and Key(KEY.encode()).key_id in refused.output, refused.output
+    assert neo4j_driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"] == before
+    again = runner.invoke(app, ["-q", "load", "--from", str(pseudo_run["run"])])  # same key: fine, idempotent
+    assert again.exit_code == 0, again.output
+
+
 def test_no_key_is_bad_input_and_writes_nothing(data: GeneratedPaths, tmp_path: Path) -> None:
     out = tmp_path / "run"
     for env in ({"ER_PSEUDONYM_KEY": ""}, {"ER_PSEUDONYM_KEY": "short"}):
@@ -224,3 +243,23 @@ def test_sql_hmac_equals_python_hmac(secret: bytes) -> None:
                            "POSITIONAL JOIN pseudo.resolution_hubs p").fetchall())
     assert got == {v: hmac.new(secret, v.encode(), hashlib.sha256).hexdigest() for v in values}
     assert got == {v: key.hash(v) for v in values}
+
+
+def test_incremental_runs_match_on_raw_values_and_publish_hashes(tmp_path: Path) -> None:
+    from entity_resolution.demo.split import split_newest
+    from entity_resolution.ingest import Inputs
+
+    data = generate(tmp_path / "all", n_accounts=1000, seed=13, fmt="parquet")
+    base, new = split_newest(Inputs(data.accounts, data.devices, data.payments), 0.1,
+                             tmp_path / "base-in", tmp_path / "new-in")
+    entities = {}
+    for mode, flag in (("plain", []), ("pseudo", ["--pseudonymise"])):
+        first, second = tmp_path / f"{mode}-base", tmp_path / f"{mode}-inc"
+        for inputs, out, extra in ((base, first, []), (new, second, ["--previous", str(first), "--incremental"])):
+            args = ["-a", str(inputs.accounts), "-d", str(inputs.devices), "-p", str(inputs.payments)]
+            result = runner.invoke(app, ["-q", "run", *args, "--out", str(out), *flag, *extra], env=ENV)
+            assert result.exit_code == 0, result.output
+        entities[mode] = sorted(pq.read_table(second / "entities.parquet").to_pylist(), key=str)
+        hubs = pq.read_table(second / "resolution_hubs.parquet").column("value").to_pylist()
+        assert hubs and all(bool(HEX64.fullmatch(v)) == (mode == "pseudo") for v in hubs)
+    assert entities["plain"] == entities["pseudo"]  # the same resolution: matching saw the raw values
