@@ -19,8 +19,11 @@ def run_demo(
     train: bool = False,
     progress: ProgressFn | None = None,
 ) -> tuple[RunResult, dict[str, float | int]]:
+    from ..pseudonym import key_from_settings
     from .generator import generate
 
+    if settings.pseudonymise:
+        key_from_settings(settings)  # no key: stop before the demo data is written (run() checks it again)
     if progress:
         progress("generate demo data", False)
     paths = generate(out / "input", n_accounts=size, seed=seed, fmt="csv")

@@ -217,6 +217,8 @@ def test_no_key_is_bad_input_and_writes_nothing(data: GeneratedPaths, tmp_path: 
     no_key: dict[str, str | None] = {"ER_PSEUDONYMISE": "true", "ER_PSEUDONYM_KEY": None}
     result = runner.invoke(app, ["run", *_args(data), "--out", str(out)], env=no_key)
     assert result.exit_code == 2 and not out.exists()
+    demo = runner.invoke(app, ["demo", "--size", "1000", "--out", str(out), "--pseudonymise"], env=no_key)
+    assert demo.exit_code == 2 and not out.exists(), demo.output
     looked = runner.invoke(app, ["lookup", "a@example.com"], env={"ER_PSEUDONYM_KEY": ""})
     assert looked.exit_code == 2 and "Traceback" not in looked.output
 
