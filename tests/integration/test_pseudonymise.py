@@ -187,6 +187,29 @@ def test_lookup_finds_an_account_in_the_graph(data: GeneratedPaths, pseudo_run: 
     assert row["account_id"] in found
 
 
+def test_lookup_standardises_as_ingest_does(pseudo_run: dict[str, Any]) -> None:
+    """For every input account, `lookup`'s pseudonyms of its raw e-mail, phone and sign-up IP are the ones the
+    run published (ingest SQL and rules.py agree)."""
+    from entity_resolution.pseudonym import lookup
+
+    key = Key(KEY.encode())
+    with duckdb.connect(str(pseudo_run["run"] / "er.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT i.email, i.phone, s.country, i.signup_ip, p.email_canonical, p.phone_e164, p.signup_ip, "
+            "p.signup_ip_prefix FROM main.in_accounts i JOIN main.std_accounts s USING (account_id) "
+            "JOIN pseudo.std_accounts p USING (account_id)").fetchall()
+    assert len(rows) == 1000
+    checked = 0
+    for email, phone, country, ip, *published in rows:
+        got: dict[str, str | None] = {"email": None, "phone": None, "ip": None, "ip_prefix": None}
+        for raw, kind in ((email, "email"), (phone, "phone"), (ip, "ip")):
+            if raw is not None:
+                got.update({item.kind: item.pseudonym for item in lookup(raw, key, kind, country)})
+        assert list(got.values()) == published, (email, phone, country, ip)
+        checked += sum(v is not None for v in published)
+    assert checked > 2500
+
+
 def test_a_plain_run_is_not_loaded_over_a_pseudonymised_graph(data: GeneratedPaths, pseudo_run: dict[str, Any],
                                                                neo4j_driver: neo4j.Driver, tmp_path: Path) -> None:
     plain = tmp_path / "plain"
