@@ -47,23 +47,19 @@ def _compare(work: Path) -> dict[str, Any]:
             "predictions_differing_rows": _diff(con, pred.format("inc"), pred.format("pinned")),
         }
     }
-    inc, full = work / "inc", work / "full"
-    ent = "SELECT account_id, entity_id FROM read_parquet('{}')"
-    rings = "SELECT ring_id, account_count, entity_count FROM read_parquet('{}')"
-    members = "SELECT account_id, ring_id FROM read_parquet('{}') WHERE ring_id IS NOT NULL"
+    for run in ("inc", "full"):  # the files as views: their paths never go into SQL text
+        for name in ("entities", "rings", "signals", "links"):
+            con.read_parquet(str(work / run / f"{name}.parquet")).create_view(f"{run}_{name}")
+    ent = "SELECT account_id, entity_id FROM {}_entities"
+    rings = "SELECT ring_id, account_count, entity_count FROM {}_rings"
+    members = "SELECT account_id, ring_id FROM {}_signals WHERE ring_id IS NOT NULL"
+    links = "SELECT account_id_l, account_id_r FROM {}_links WHERE same_person"
     out["vs_fresh_full"] = {
-        "accounts_with_other_entity_id": _diff(con, ent.format(inc / "entities.parquet"),
-                                               ent.format(full / "entities.parquet"))[0],
-        "rings_differing": _diff(con, rings.format(inc / "rings.parquet"), rings.format(full / "rings.parquet")),
-        "ring_memberships_differing": _diff(con, members.format(inc / "signals.parquet"),
-                                            members.format(full / "signals.parquet")),
-        "same_person_links_differing": _diff(
-            con, "SELECT account_id_l, account_id_r FROM read_parquet('{}') WHERE same_person".format(
-                inc / "links.parquet"),
-            "SELECT account_id_l, account_id_r FROM read_parquet('{}') WHERE same_person".format(
-                full / "links.parquet")),
-        "accounts": int(con.execute(f"SELECT count(*) FROM read_parquet('{full / 'entities.parquet'}')")
-                        .fetchall()[0][0]),
+        "accounts_with_other_entity_id": _diff(con, ent.format("inc"), ent.format("full"))[0],
+        "rings_differing": _diff(con, rings.format("inc"), rings.format("full")),
+        "ring_memberships_differing": _diff(con, members.format("inc"), members.format("full")),
+        "same_person_links_differing": _diff(con, links.format("inc"), links.format("full")),
+        "accounts": int(con.execute("SELECT count(*) FROM full_entities").fetchall()[0][0]),
     }
     return out
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from . import __version__
 from .cli_detect import register as register_detect
+from .cli_lookup import register as register_lookup
 from .cli_neo4j import neo4j_app
 from .errors import EntityResolutionError, InputError
 from .ingest import Inputs
@@ -130,6 +131,11 @@ ModelOpt = Annotated[Path | None, typer.Option("--model", envvar="ER_MODEL_PATH"
 MatchOpt = Annotated[float | None, typer.Option("--match-threshold",
                                                 help="Probability at which a link can mean same "
                                                      "person (personal evidence must also reach min_personal_weight).")]
+PseudonymiseOpt = Annotated[bool | None, typer.Option(
+    "--pseudonymise/--no-pseudonymise",
+    help="Replace e-mails, phones, device ids, card fingerprints and IPs by keyed hashes (HMAC-SHA-256, key "
+         "from ER_PSEUDONYM_KEY or the pseudonym_key_file setting) in the exports and Neo4j; matching still "
+         "uses the raw values. Default: the pseudonymise setting (off).")]
 ClusterOpt = Annotated[float | None, typer.Option("--cluster-threshold",
                                                   help="Probability at which links join accounts into "
                                                        "one entity.")]
@@ -235,12 +241,13 @@ def run(
     neo4j: Annotated[bool, typer.Option("--neo4j", help="Also load the run into the managed Neo4j "
                                         "(implied by --neo4j-uri).")] = False,
     force: ForceOpt = False,
+    pseudonymise: PseudonymiseOpt = None,
 ) -> None:
     """Resolve accounts, devices and payments into entities; write entities, links and a manifest."""
     from . import pipeline
 
     settings = _settings(model_path=model, match_threshold=match_threshold,
-                         cluster_threshold=cluster_threshold)
+                         cluster_threshold=cluster_threshold, pseudonymise=pseudonymise)
     if neo4j or neo4j_uri:
         settings = _graph_settings(settings, neo4j_uri, neo4j_user, neo4j_database)
     with _errors(), _progress() as progress:
@@ -286,12 +293,13 @@ def demo(
                                         "(the managed server unless --neo4j-uri).")] = False,
     neo4j_uri: Neo4jUriOpt = None,
     force: ForceOpt = False,
+    pseudonymise: PseudonymiseOpt = None,
 ) -> None:
     """Generate the synthetic demo data set and run the whole pipeline on it."""
     from . import pipeline
     from .demo.run import run_demo
 
-    settings = _settings()
+    settings = _settings(pseudonymise=pseudonymise)
     with _errors(), _progress() as progress:
         result, scores = run_demo(out, settings, size=size, seed=seed, train=train, force=force,
                                   progress=progress)
@@ -305,6 +313,7 @@ def demo(
 
 app.add_typer(neo4j_app, name="neo4j", help="Install, start, stop and check a local Neo4j server.")
 register_detect(app)
+register_lookup(app)
 
 
 def main() -> None:

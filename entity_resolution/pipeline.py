@@ -21,6 +21,7 @@ from .export.atomic import atomic_dir
 from .export.guard import check_run_out
 from .export.tables import write_table
 from .ingest import Inputs
+from .pseudonym import key_from_settings, manifest_entry, publish
 from .settings import Settings
 
 # progress(phase, done): called with done=False when a phase starts and done=True when it ends.
@@ -191,6 +192,9 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
     if prev_entities is not None and not prev_entities.is_file():
         raise InputError([Problem(str(previous), None, None, "a run folder with entities.parquet",
                                   "no entities.parquet")])
+    key = None
+    if settings.pseudonymise:  # before anything is written: no key, no run (exit 2)
+        key = key_from_settings(settings)
     base: dict[str, Any] | None = None
     if incremental:
         base = _incremental_base(previous, settings, train_first, as_of)
@@ -219,6 +223,11 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             run_id = f"run-{started:%Y%m%dT%H%M%SZ}-{digest}"
             with phases.phase("cluster"):
                 assign_entity_ids(con, str(prev_entities) if prev_entities else None)
+            if key is None:
+                publish(con, None)  # an incremental run's copied database may hold an earlier run's hashes
+            else:
+                with phases.phase("pseudonymise"):  # from here on, this connection reads hashed identifiers
+                    publish(con, key)
             with phases.phase("write"):
                 if model_path != tmp / "model.json":
                     shutil.copyfile(model_path, tmp / "model.json")  # a run folder carries its model
@@ -259,6 +268,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             "previous_run": str(previous) if previous else None,
             "incremental": extra or None,
             "detection_id": detection.detection_id,
+            "pseudonymised": manifest_entry(key),
             "versions": _package_versions(),
             "phase_seconds": phases.seconds,
         }

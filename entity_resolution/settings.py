@@ -41,6 +41,10 @@ class Settings:
     # and each transaction): long enough to ride out a restart or a leader switch, short enough to fail fast.
     neo4j_retry_seconds: float = 10.0
     batch_size: int = 5000
+    # Pseudonymised identifiers (entity_resolution/pseudonym.py): the key only from ER_PSEUDONYM_KEY or a file
+    pseudonymise: bool = False
+    pseudonym_key_file: Path | None = None
+    pseudonym_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Settings built in code get the checks load() applies to files, variables and flags.
@@ -102,6 +106,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise bad(f"only known keys ({', '.join(sorted(names))})", f"unknown key(s) {', '.join(unknown)}")
     if "neo4j_password" in section:
         raise bad("no neo4j_password (it comes only from NEO4J_PASSWORD or a prompt)", "neo4j_password")
+    if "pseudonym_key" in section:
+        raise bad("no pseudonym_key (it comes only from ER_PSEUDONYM_KEY or pseudonym_key_file, an owner-only "
+                  "file holding the key)", "pseudonym_key")
     return dict(section)
 
 
@@ -123,6 +130,8 @@ def _wrong_type(kind: str, value: Any) -> str | None:
     """For TOML values, which arrive typed: a TOML true or a string where a number is expected."""
     if value is None or kind.startswith("Path"):
         return None
+    if kind.startswith("bool"):
+        return None if isinstance(value, bool) else "true or false"
     for prefix, wanted, text in (("float", float, "a number"), ("int", int, "a whole number"), ("str", str, "text")):
         if kind.startswith(prefix):
             return None if isinstance(value, wanted) and not isinstance(value, bool) else text
@@ -162,7 +171,9 @@ def _coerce(values: dict[str, Any], origin: dict[str, str] | None = None) -> dic
         kind = str(types[name])
         try:
             if isinstance(value, str):
-                if kind.startswith("float"):
+                if kind.startswith("bool"):
+                    value = _bool(value)
+                elif kind.startswith("float"):
                     value = float(value)
                 elif kind.startswith("int"):
                     value = int(value)
@@ -171,8 +182,9 @@ def _coerce(values: dict[str, Any], origin: dict[str, str] | None = None) -> dic
             elif kind.startswith("Path") and value is not None:
                 value = Path(value)
         except ValueError:
-            number = "a number" if kind.startswith("float") else "a whole number"
-            problems.append(Problem(where, None, None, number, _shown(value)))
+            wanted = ("true or false" if kind.startswith("bool")
+                      else "a number" if kind.startswith("float") else "a whole number")
+            problems.append(Problem(where, None, None, wanted, _shown(value)))
             continue
         if kind.startswith("float") and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
@@ -183,3 +195,13 @@ def _coerce(values: dict[str, Any], origin: dict[str, str] | None = None) -> dic
     if problems:
         raise InputError(problems)
     return out
+
+
+def _bool(text: str) -> bool:
+    """ER_PSEUDONYMISE=1/true/yes/on or 0/false/no/off."""
+    word = text.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)

@@ -229,5 +229,4 @@ def _write_jsonl(table: pa.Table, path: Path) -> None:
     with duckdb.connect() as con:
         con.execute("SET threads = 1")  # one writer keeps row order and bytes identical run to run
         con.register("jsonl_rows", table)
-        target = str(path).replace("'", "''")
-        con.execute(f"COPY jsonl_rows TO '{target}' (FORMAT json)")
+        con.execute("COPY jsonl_rows TO $path (FORMAT json)", {"path": str(path)})

@@ -22,12 +22,15 @@ def run_demo(
     progress: ProgressFn | None = None,
 ) -> tuple[RunResult, dict[str, float | int]]:
     from ..export.guard import check_demo_out
+    from ..pseudonym import key_from_settings
     from .generator import MIN_ACCOUNTS, generate
 
     if size < MIN_ACCOUNTS:
         raise InputError([Problem("--size", None, None,
                                   f"at least {MIN_ACCOUNTS:,} accounts (the demo plants every scenario once)",
                                   str(size))])
+    if settings.pseudonymise:
+        key_from_settings(settings)  # no key: stop before the demo data is written (run() checks it again)
     check_demo_out(out, force=force)  # before generating: never overwrite files that are not ours
     if progress:
         progress("generate demo data", False)

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from ..errors import EntityResolutionError, InputError, Problem
+from ..pseudonym import open_run_db
 from . import facts as F
 from .incremental import EDGE_SCHEMA, PreviousState, StructureResult, read_state
 from .incremental import full as full_structure
@@ -220,15 +221,6 @@ def compute_facts(run_dir: Path, settings: DetectSettings, *, run_id: str | None
     return compute(run_dir, settings, run_id=run_id, run_as_of=run_as_of)[0]
 
 
-def _open_run_database(path: Path) -> duckdb.DuckDBPyConnection:
-    """The run's er.duckdb, read-only; a truncated or foreign file is bad input naming the file."""
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except (duckdb.IOException, duckdb.SerializationException, duckdb.InvalidInputException) as exc:
-        found = str(exc).strip().splitlines()[0][:200]
-        raise InputError([Problem(str(path), None, None, "a DuckDB database written by `er run`", found)]) from exc
-
-
 def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = None,
             run_as_of: datetime | None = None, previous: Path | None = None,
             incremental: bool = True) -> tuple[F.Facts, StructureResult]:
@@ -250,9 +242,8 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
         prev_state = "incremental structure disabled"
     else:
         prev_state = read_state(previous, settings)
-    con = _open_run_database(run_dir / "er.duckdb")  # scratch tables are TEMP
+    con = open_run_db(run_dir / "er.duckdb")  # scratch tables are TEMP; identifiers hashed if pseudonymised
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.execute("SET VARIABLE as_of = $t::TIMESTAMPTZ", {"t": as_of})
         for name, value in (("ring_min_entities", settings.ring_min_entities),
                             ("ring_min_identifiers", settings.ring_min_identifiers),

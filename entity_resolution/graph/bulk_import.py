@@ -27,11 +27,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
 from ..dbutil import scalar
 from ..errors import GraphError
+from ..pseudonym import open_run_db
 from . import server
 from .cypher import load_cypher
 from .loader import ISO_UTC, STEPS, apply_schema
@@ -136,11 +136,6 @@ SELECT count(*) FROM (
 """
 
 
-def _sql_string(value: str) -> str:
-    """A DuckDB string literal (COPY ... TO takes no parameter for its file name)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 @dataclass(frozen=True)
 class Export:
     folder: Path
@@ -153,17 +148,16 @@ class Export:
 def export_files(run_dir: Path, run_id: str, folder: Path) -> Export:
     """Write header + data files for every label and type into `folder` (created; caller removes it)."""
     folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)
+    con = open_run_db(run_dir / "er.duckdb")  # reads hashed identifiers if the run is pseudonymised
     try:
-        con.execute("SET TimeZone = 'UTC'")
         counts: dict[tuple[str, str], int] = {}
         args: list[str] = []
         for item in import_files():
             stem = f"{item.kind}-{item.name}"
             header, data = folder / f"{stem}.header.csv", folder / f"{stem}.csv"
             header.write_text(",".join(item.header) + "\n", encoding="utf-8")
-            copy = f"COPY ({item.sql}) TO {_sql_string(str(data))} (FORMAT csv, HEADER false)"
-            written = con.execute(copy, {"run_id": run_id}).fetchall()  # our SQL; the run id a parameter
+            copy = f"COPY ({item.sql}) TO $path (FORMAT csv, HEADER false)"  # our own SQL
+            written = con.execute(copy, {"run_id": run_id, "path": str(data)}).fetchall()
             counts[(item.kind, item.name)] = int(written[0][0])
             args.append(f"--{item.kind}={item.name}={header},{data}")
         multiline = int(scalar(con, MULTILINE_SQL)) > 0

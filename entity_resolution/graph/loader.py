@@ -18,6 +18,7 @@ from neo4j import Driver, ManagedTransaction
 
 from ..dbutil import scalar
 from ..errors import GraphError
+from ..pseudonym import open_run_db, use_catalog
 from .cypher import load_cypher, statements
 
 SCHEMA_VERSION = 1
@@ -134,9 +135,11 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     db_path = run_dir / "er.duckdb"
     run_id = manifest["run_id"]
     apply_schema(driver, database)
+    last = driver.execute_query(load_cypher("load/last_complete_run"), database_=database).records
+    if last:
+        _check_same_pseudonyms(manifest, last[0]["run_id"], json.loads(last[0]["manifest"] or "{}"))
     if since is not None:
         base_id = _run_manifest(since)["run_id"]
-        last = driver.execute_query(load_cypher("load/last_complete_run"), database_=database).records
         if not last or last[0]["run_id"] != base_id:
             found = last[0]["run_id"] if last else "no complete run"
             raise GraphError(f"--since {since} is run {base_id}, but the graph's last complete load is {found}: "
@@ -168,7 +171,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
                         progress(step, done, total)
                 rows_out[step] = int(total)
         if since is not None:
-            con.execute("USE cur")
+            use_catalog(con, "cur")
             gone = [dict(zip(("l", "r"), row, strict=True)) for row in con.execute(
                 "SELECT unique_id_l, unique_id_r FROM prev.predictions "
                 "EXCEPT SELECT unique_id_l, unique_id_r FROM cur.predictions").fetchall()]
@@ -185,23 +188,37 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
                       resumed)
 
 
+def _check_same_pseudonyms(manifest: dict[str, Any], last_id: str, last: dict[str, Any]) -> None:
+    """Identifier nodes are keyed by value: raw values, or hashes under one key. Loading a run of another kind
+    would add a second, unconnected copy of every identifier (and raw values next to hashed ones)."""
+    def kind(m: dict[str, Any]) -> str:
+        p = m.get("pseudonymised")
+        return f"pseudonymised under key id {p['key_id']}" if p else "not pseudonymised"
+
+    if kind(manifest) != kind(last):
+        raise GraphError(f"run {manifest['run_id']} is {kind(manifest)}, but the graph's last complete load, "
+                         f"run {last_id}, is {kind(last)}: load it into an empty database (--neo4j-database) "
+                         "or rerun it with the graph's setting and key (docs/security.md)")
+
+
 def _open(db_path: Path, since: Path | None) -> duckdb.DuckDBPyConnection:
     if since is None:
-        con = duckdb.connect(str(db_path), read_only=True)
-    else:  # both runs side by side: cur (the default catalog) and prev
-        con = duckdb.connect()
-        con.execute("ATTACH $p AS cur (READ_ONLY)", {"p": str(db_path)})
-        con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(since / "er.duckdb")})
+        return open_run_db(db_path)  # reads hashed identifiers if the run is pseudonymised
+    # both runs side by side: cur (the default catalog) and prev
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS cur (READ_ONLY)", {"p": str(db_path)})
+    con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(since / "er.duckdb")})
     con.execute("SET TimeZone = 'UTC'")
+    use_catalog(con, "cur")
     return con
 
 
 def _delta(con: duckdb.DuckDBPyConnection, step: str, sql: str) -> str:
     """Materialise the step's rows in both runs; return SQL for the rows new or changed in this one."""
     for catalog in ("prev", "cur"):
-        con.execute(f"USE {catalog}")
+        use_catalog(con, catalog)
         con.execute(f"CREATE OR REPLACE TEMP TABLE delta_{catalog}_{step} AS {sql}")  # our own names and SQL
-    con.execute("USE cur")
+    use_catalog(con, "cur")
     return f"SELECT * FROM (SELECT * FROM delta_cur_{step} EXCEPT SELECT * FROM delta_prev_{step}) ORDER BY ALL"
 
 
