@@ -40,9 +40,8 @@ HOSTILE = [
     "$(rm -rf /)",
     "; rm -rf / #",
     "%s %d %(x)s ${x}",
-    "zoë-日本語-🙂-\u200bzw",
-    "tab\there",
-    "new\nline\r\nend",
+    "zoë-日本語-🙂-ünï",
+    # Tabs, line breaks and zero-width characters in identifiers are refused at validation (tests/hostile).
 ]
 # Valid addresses whose local parts carry quote, backtick, brace, dollar, slash and other atext characters.
 HOSTILE_EMAILS = [
