@@ -68,6 +68,7 @@ class LoadResult:
     retired_links: int
     removed_entities: int
     resumed_steps: dict[str, int]
+    retired_accounts: int = 0  # accounts of earlier loads that this run lacks (docs/graph-model.md)
 
 
 def apply_schema(driver: Driver, database: str) -> int:
@@ -129,6 +130,9 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     since: the run folder last loaded into this graph. Then only the rows that differ from it are written
     (new accounts, moved memberships, new or changed identifier uses and links) and the links it had that
     this run lacks are retired: the result equals a full load of `run_dir`, for a fraction of the writes.
+
+    Either way a load is the whole truth of its run: accounts of earlier loads that the run lacks are retired
+    (out of their entities, kept as history), and so are the links it no longer predicts.
     """
     manifest = _run_manifest(run_dir)
     db_path = run_dir / "er.duckdb"
@@ -172,17 +176,25 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
             gone = [dict(zip(("l", "r"), row, strict=True)) for row in con.execute(
                 "SELECT unique_id_l, unique_id_r FROM prev.predictions "
                 "EXCEPT SELECT unique_id_l, unique_id_r FROM cur.predictions").fetchall()]
+            left = [row[0] for row in con.execute(
+                "SELECT account_id FROM prev.std_accounts EXCEPT SELECT account_id FROM cur.std_accounts "
+                "ORDER BY 1").fetchall()]
     finally:
         con.close()
+    # Accounts first: an entity that only retired accounts kept is then empty and removed below.
     if since is not None:
+        left_out = driver.execute_query(load_cypher("load/retire_listed_accounts"), ids=left, run_id=run_id,
+                                        database_=database)
         retired = driver.execute_query(load_cypher("load/retire_listed_matches"), rows=gone, run_id=run_id,
                                        database_=database)
     else:
+        left_out = driver.execute_query(load_cypher("load/retire_absent_accounts"), run_id=run_id,
+                                        database_=database)
         retired = driver.execute_query(load_cypher("load/retire_matches"), run_id=run_id, database_=database)
     removed = driver.execute_query(load_cypher("load/remove_empty_entities"), database_=database)
     driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)
     return LoadResult(run_id, rows_out, int(retired.records[0]["retired"]), int(removed.records[0]["removed"]),
-                      resumed)
+                      resumed, int(left_out.records[0]["retired"]))
 
 
 def _open(db_path: Path, since: Path | None) -> duckdb.DuckDBPyConnection:
