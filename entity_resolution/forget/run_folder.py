@@ -243,7 +243,7 @@ def _scrub_csv(path: Path, forbidden: Forbidden, tmp: Path) -> int | None:
             continue
         edits = {}
         for i, c in enumerate(cells):
-            if i < len(is_list) and is_list[i] or "|" in c:
+            if (i < len(is_list) and is_list[i]) or "|" in c:
                 parts = c.split("|")
                 kept = [p for p in parts if _bare(p) not in bad]
                 if len(kept) != len(parts):

@@ -145,6 +145,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
             found = last[0]["run_id"] if last else "no complete run"
             raise GraphError(f"--since {since} is run {base_id}, but the graph's last complete load is {found}: "
                              "load without --since (a full, idempotent load) instead")
+    driver.execute_query(load_cypher("load/restart_stale_run"), run_id=run_id, database_=database)
     records, _, _ = driver.execute_query(
         load_cypher("load/run"),
         run_id=run_id, as_of=manifest["as_of"], manifest=json.dumps(manifest), steps=[s[0] for s in STEPS],
