@@ -41,6 +41,7 @@ def forget_in_graph(driver: Driver, ids: list[str], hashes: list[str], when: dat
                     database: str = "neo4j") -> GraphForgetResult:
     """Delete the accounts' personal data from the graph (all or nothing) and leave their tombstones."""
     rows = [{"account_sha256": h, "forgotten_at": when.isoformat(), "reason": reason} for h in hashes]
+    driver.execute_query(load_cypher("forget/tombstone_constraint"), database_=database)
     with driver.session(database=database) as session:
         result: GraphForgetResult = session.execute_write(_forget, ids, rows)
     return result

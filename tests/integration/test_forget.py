@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,24 @@ def test_a_damaged_forget_list_stops_runs(demo: dict[str, Any], tmp_path: Path) 
     with pytest.raises(InputError, match=r"forget-list.jsonl row 2, column account_sha256"):
         pipeline.run(demo["inputs"], tmp_path / "out", Settings(forget_list=damaged))
     assert not (tmp_path / "out").exists()
+
+
+def test_csv_rewrite_keeps_other_records_byte_for_byte(tmp_path: Path) -> None:
+    from entity_resolution.forget.run_folder import Forbidden, scrub_folder
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "detect_manifest.json").write_text("{}", encoding="utf-8")
+    lines = [
+        '"ring_id","note","bridge_account_ids","n"\r\n',
+        '"R-1","a, quoted ""comma""","acct_gone|acct_kept",3\r\n',  # list cell edited, the rest kept as written
+        '"R-2","line\none","acct_kept",2\r\n',  # quoted newline: untouched
+        "\"R-3\",\"'=evil\",\"\",1\r\n",  # the id =evil, neutralised for spreadsheets: the record goes
+        '"R-4","x","acct_gone",\r\n',  # a one-element list: emptied, not dropped
+    ]
+    (folder / "rings.csv").write_text("".join(lines), encoding="utf-8", newline="")
+    result = scrub_folder(folder, Forbidden(frozenset({"acct_gone", "=evil"}), frozenset()), datetime.now(UTC), "test")
+    assert result.files_rewritten == ["rings.csv"]
+    assert (folder / "rings.csv").read_bytes().decode("utf-8") == "".join([
+        lines[0], '"R-1","a, quoted ""comma""","acct_kept",3\r\n', lines[2], '"R-4","x","",\r\n'])
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
