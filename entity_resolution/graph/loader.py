@@ -182,20 +182,23 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
                 "ORDER BY 1").fetchall()]
     finally:
         con.close()
-    # Accounts first: an entity that only retired accounts kept is then empty and removed below.
+    # Accounts first: an entity that only retired accounts kept is then empty and removed below. Auto-commit
+    # session: the account retirements run in batches (CALL ... IN TRANSACTIONS).
+    with driver.session(database=database) as session:
+        if since is not None:
+            left_out = session.run(load_cypher("load/retire_listed_accounts"), ids=left, run_id=run_id).single(
+                strict=True)
+        else:
+            left_out = session.run(load_cypher("load/retire_absent_accounts"), run_id=run_id).single(strict=True)
     if since is not None:
-        left_out = driver.execute_query(load_cypher("load/retire_listed_accounts"), ids=left, run_id=run_id,
-                                        database_=database)
         retired = driver.execute_query(load_cypher("load/retire_listed_matches"), rows=gone, run_id=run_id,
                                        database_=database)
     else:
-        left_out = driver.execute_query(load_cypher("load/retire_absent_accounts"), run_id=run_id,
-                                        database_=database)
         retired = driver.execute_query(load_cypher("load/retire_matches"), run_id=run_id, database_=database)
     removed = driver.execute_query(load_cypher("load/remove_empty_entities"), database_=database)
     driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)
     return LoadResult(run_id, rows_out, int(retired.records[0]["retired"]), int(removed.records[0]["removed"]),
-                      resumed, int(left_out.records[0]["retired"]))
+                      resumed, int(left_out["retired"]))
 
 
 def _open(db_path: Path, since: Path | None) -> duckdb.DuckDBPyConnection:
