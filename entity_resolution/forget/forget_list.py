@@ -7,6 +7,7 @@ user's data folder (setting `forget_list`), not in a run folder, so every run ap
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -57,14 +58,21 @@ def read_hashes(path: Path) -> set[str]:
 
 
 def record(path: Path, hashes: Iterable[str], reason: str, when: datetime) -> int:
-    """Add the hashes not yet on the list (replacing the file atomically, owner-only); return how many were new."""
+    """Add the hashes not yet on the list (replacing the file atomically, owner-only); return how many were new.
+    Two `er forget` at once take turns (a lock file next to the list), so neither loses the other's entries."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when the process dies
+        return _record(path, hashes, reason, when)
+
+
+def _record(path: Path, hashes: Iterable[str], reason: str, when: datetime) -> int:
     entries = read_entries(path)
     known = {e["account_sha256"] for e in entries}
     new = [h for h in dict.fromkeys(hashes) if h not in known]
     if not new:
         return 0
     entries += [{"account_sha256": h, "forgotten_at": when.isoformat(), "reason": reason} for h in new]
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
