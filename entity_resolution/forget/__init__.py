@@ -64,11 +64,12 @@ def forget(ids: list[str], folders: list[Path], settings: Settings, *, reason: s
                                   "none")])
     if not reason.strip() or "\n" in reason:
         raise InputError([Problem("--reason", None, None, "one line of text (no personal data)", repr(reason))])
+    folders = list(dict.fromkeys(f.resolve() for f in folders))  # the same folder twice is rewritten once
     check_folders(folders)
     when = when or datetime.now(UTC)
     hashes = [account_hash(i) for i in wanted]
+    forbidden, found = forbidden_values(folders, frozenset(wanted))  # reads only: bad folders stop us here
     newly = record(settings.forget_list, hashes, reason, when)
-    forbidden, found = forbidden_values(folders, frozenset(wanted))
     results = [scrub_folder(f, forbidden, when, reason) for f in folders]
     graph_result = None
     if graph:

@@ -82,6 +82,7 @@ def forbidden_values(folders: list[Path], ids: frozenset[str]) -> tuple[Forbidde
             continue
         with duckdb.connect() as con:
             con.execute("ATTACH $p AS old (READ_ONLY)", {"p": str(db)})
+            _require_tables(con, db, ("std_accounts", "std_devices", "std_payments", "entities"))
             con.execute("CREATE TEMP TABLE forget_ids AS SELECT unnest($ids::VARCHAR[]) AS id", {"ids": sorted(ids)})
             found |= {r[0] for r in con.execute(
                 "SELECT account_id FROM old.std_accounts WHERE account_id IN (SELECT id FROM forget_ids)").fetchall()}
@@ -96,6 +97,15 @@ def forbidden_values(folders: list[Path], ids: frozenset[str]) -> tuple[Forbidde
             values |= {value, f"{kind}:{value}"}
         values |= {r[0] for r in gone}
     return Forbidden(ids, frozenset(values)), frozenset(found)
+
+
+def _require_tables(con: Any, db: Path, names: tuple[str, ...]) -> None:
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'").fetchall()}
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise InputError([Problem(str(db), None, None, "an er.duckdb written by `er run` of this version",
+                                  f"no table {', '.join(missing)}")])
 
 
 @dataclass(frozen=True)

@@ -200,18 +200,24 @@ def test_er_forget_command(demo: dict[str, Any], tmp_path: Path, monkeypatch: py
 
     # bad input: exit 2 with where/expected/found, nothing written
     forget_list.unlink()
+    alien = tmp_path / "alien"
+    alien.mkdir()
+    (alien / "manifest.json").write_text("{}", encoding="utf-8")
+    duckdb.connect(str(alien / "er.duckdb")).close()
     for args, says in (
         (["forget", "x", "--from", str(tmp_path / "nowhere"), "--no-graph"], "no such folder"),
         (["forget", "x", "--from", str(tmp_path), "--no-graph"], "neither"),
         (["forget", "--from", str(run), "--no-graph"], "at least one account id"),
         (["forget", "--file", str(tmp_path / "missing.txt"), "--from", str(run), "--no-graph"], "no such file"),
         (["forget", "x", "--from", str(run), "--no-graph", "--reason", ""], "--reason"),
+        (["forget", "x", "--from", str(run), "--from", str(alien), "--no-graph"], "no table std_accounts"),
     ):
         bad = runner.invoke(app, args)
         assert bad.exit_code == 2, (args, bad.output)
         assert says in bad.output, (args, bad.output)
         assert "Traceback" not in bad.output
         assert not forget_list.exists()
+    assert _hits_in_folder(run, demo["values"]) == []  # and the folder was not touched by the refused ones
 
 
 def test_a_damaged_forget_list_stops_runs(demo: dict[str, Any], tmp_path: Path) -> None:
