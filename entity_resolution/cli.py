@@ -16,6 +16,7 @@ from rich.table import Table
 
 from . import __version__
 from .cli_detect import register as register_detect
+from .cli_forget import register as register_forget
 from .cli_lookup import register as register_lookup
 from .cli_neo4j import neo4j_app
 from .errors import EntityResolutionError, InputError
@@ -178,7 +179,8 @@ def _load_progress() -> Iterator[Any]:
 
 def _show_load(result: Any) -> None:
     counts = {f"loaded {k}": v for k, v in result.rows.items()}
-    counts.update(retired_links=result.retired_links, removed_entities=result.removed_entities)
+    counts.update(retired_links=result.retired_links, retired_accounts=result.retired_accounts,
+                  removed_entities=result.removed_entities)
     if result.resumed_steps:
         counts.update({f"resumed {k} at row": v for k, v in result.resumed_steps.items()})
     _summary(f"{result.run_id} loaded into Neo4j", counts, {})
@@ -314,6 +316,7 @@ def demo(
 app.add_typer(neo4j_app, name="neo4j", help="Install, start, stop and check a local Neo4j server.")
 register_detect(app)
 register_lookup(app)
+register_forget(app)
 
 
 def main() -> None:

@@ -132,12 +132,14 @@ def _package_versions() -> dict[str, str]:
 
 def _prepare(con: Any, inputs: Inputs, settings: Settings, as_of: str | datetime | None,
              phases: _Phases) -> tuple[Any, datetime]:
+    from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
     from .match.profiles import build_profiles
 
     with phases.phase("validate"):
         summary = load_inputs(con, inputs)
+        apply_at_ingest(con, settings.forget_list)  # `er forget`: forgotten accounts never enter a run
         when = _parse_as_of(as_of, summary.max_timestamp)
         _apply_as_of(con, when)
     with phases.phase("standardise"):
@@ -331,6 +333,7 @@ def _incremental_base(previous: Path | None, settings: Settings, train_first: bo
 
 def _resolve_incremental(con: Any, inputs: Inputs, settings: Settings, previous: Path, base: dict[str, Any],
                          phases: _Phases) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
+    from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
     from .match import incremental as inc
@@ -339,6 +342,7 @@ def _resolve_incremental(con: Any, inputs: Inputs, settings: Settings, previous:
     with phases.phase("validate"):
         con.execute("CREATE OR REPLACE TEMP TABLE known_accounts AS SELECT account_id FROM std_accounts")
         summary = load_inputs(con, inputs, known_accounts="known_accounts")
+        apply_at_ingest(con, settings.forget_list)
         base_as_of = datetime.fromisoformat(base["as_of"])
         when = max(base_as_of, summary.max_timestamp) if summary.max_timestamp else base_as_of
     with phases.phase("standardise"):

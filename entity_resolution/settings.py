@@ -19,6 +19,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO_ROOT / "splink_models" / "default.json"
 
 
+def _default_forget_list() -> Path:
+    """The user's data folder (XDG), not a run folder: every run must see it, wherever --out points."""
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "entity-resolution" / "forget-list.jsonl"
+
+
 @dataclass(frozen=True)
 class Settings:
     # Resolution
@@ -32,6 +38,8 @@ class Settings:
     seed: int = 42
     threads: int | None = None  # DuckDB threads; None = DuckDB's default
     memory_limit: str | None = None  # DuckDB memory limit, e.g. "6GB"
+    # Erasure: SHA-256 hashes of forgotten account ids that every run drops at ingest (`er forget`)
+    forget_list: Path = field(default_factory=_default_forget_list)
     # Neo4j (used by the graph issues)
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"

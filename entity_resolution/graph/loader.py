@@ -69,6 +69,7 @@ class LoadResult:
     retired_links: int
     removed_entities: int
     resumed_steps: dict[str, int]
+    retired_accounts: int = 0  # accounts of earlier loads that this run lacks (docs/graph-model.md)
 
 
 def apply_schema(driver: Driver, database: str) -> int:
@@ -130,6 +131,9 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     since: the run folder last loaded into this graph. Then only the rows that differ from it are written
     (new accounts, moved memberships, new or changed identifier uses and links) and the links it had that
     this run lacks are retired: the result equals a full load of `run_dir`, for a fraction of the writes.
+
+    Either way a load is the whole truth of its run: accounts of earlier loads that the run lacks are retired
+    (out of their entities, kept as history), and so are the links it no longer predicts.
     """
     manifest = _run_manifest(run_dir)
     db_path = run_dir / "er.duckdb"
@@ -144,6 +148,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
             found = last[0]["run_id"] if last else "no complete run"
             raise GraphError(f"--since {since} is run {base_id}, but the graph's last complete load is {found}: "
                              "load without --since (a full, idempotent load) instead")
+    driver.execute_query(load_cypher("load/restart_stale_run"), run_id=run_id, database_=database)
     records, _, _ = driver.execute_query(
         load_cypher("load/run"),
         run_id=run_id, as_of=manifest["as_of"], manifest=json.dumps(manifest), steps=[s[0] for s in STEPS],
@@ -175,8 +180,19 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
             gone = [dict(zip(("l", "r"), row, strict=True)) for row in con.execute(
                 "SELECT unique_id_l, unique_id_r FROM prev.predictions "
                 "EXCEPT SELECT unique_id_l, unique_id_r FROM cur.predictions").fetchall()]
+            left = [row[0] for row in con.execute(
+                "SELECT account_id FROM prev.std_accounts EXCEPT SELECT account_id FROM cur.std_accounts "
+                "ORDER BY 1").fetchall()]
     finally:
         con.close()
+    # Accounts first: an entity that only retired accounts kept is then empty and removed below. Auto-commit
+    # session: the account retirements run in batches (CALL ... IN TRANSACTIONS).
+    with driver.session(database=database) as session:
+        if since is not None:
+            left_out = session.run(load_cypher("load/retire_listed_accounts"), ids=left, run_id=run_id).single(
+                strict=True)
+        else:
+            left_out = session.run(load_cypher("load/retire_absent_accounts"), run_id=run_id).single(strict=True)
     if since is not None:
         retired = driver.execute_query(load_cypher("load/retire_listed_matches"), rows=gone, run_id=run_id,
                                        database_=database)
@@ -185,7 +201,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     removed = driver.execute_query(load_cypher("load/remove_empty_entities"), database_=database)
     driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)
     return LoadResult(run_id, rows_out, int(retired.records[0]["retired"]), int(removed.records[0]["removed"]),
-                      resumed)
+                      resumed, int(left_out["retired"]))
 
 
 def _check_same_pseudonyms(manifest: dict[str, Any], last_id: str, last: dict[str, Any]) -> None:
