@@ -55,9 +55,9 @@ def test_diff_against_must_be_an_export(tmp_path: Path) -> None:
     assert "signals.parquet" in result.output
 
 
-def test_not_a_run_folder_is_a_failure(tmp_path: Path) -> None:
+def test_not_a_run_folder_is_bad_input(tmp_path: Path) -> None:
     root = tmp_path / "o"
     result = CliRunner().invoke(_app(), ["detect", "--from", str(tmp_path), "--out", str(root)])
-    assert result.exit_code == 1
-    assert "not a run folder" in result.output
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "no manifest.json and no er.duckdb" in " ".join(result.output.split())
     assert [p.name for p in root.iterdir()] == []  # nothing published, no temporary left
