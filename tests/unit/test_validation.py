@@ -658,3 +658,17 @@ def test_time_after_the_run_is_refused_relative_to_now(files: Files) -> None:
 def test_edge_timestamps_are_accepted(files: Files, value: str) -> None:
     set_value(files["accounts"], 1, "created_at", value)
     validate(inputs(files))
+
+
+def test_messy_names_pass_and_are_standardised(files: Files) -> None:
+    """What the contract accepts as only messy (invisible characters, a quoted newline in a name) comes out of
+    standardisation clean."""
+    from entity_resolution.ingest.standardise import standardise
+
+    set_value(files["accounts"], 1, "full_name", "Ali\u200dce\nSm\u200bith")
+    set_value(files["accounts"], 2, "postcode", "10\u200b115")
+    with duckdb.connect() as con:
+        load_inputs(con, inputs(files))
+        standardise(con)
+        rows = dict(con.execute("SELECT account_id, name_norm FROM std_accounts WHERE account_id = 'A001'").fetchall())
+    assert rows == {"A001": "alice smith"}
