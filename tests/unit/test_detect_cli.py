@@ -64,5 +64,5 @@ def test_not_a_run_folder_is_bad_input(tmp_path: Path) -> None:
     root = tmp_path / "o"
     result = CliRunner().invoke(_app(), ["detect", "--from", str(tmp_path), "--out", str(root)])
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "a run folder from `er run`" in " ".join(result.output.split())
+    assert "no manifest.json and no er.duckdb" in " ".join(result.output.split())
     assert not root.exists() and not lock_path(root).exists()

@@ -627,3 +627,48 @@ def test_json_numbers_become_text(files: Files) -> None:
     with duckdb.connect() as con:
         load_inputs(con, inputs(files))
         assert con.execute("SELECT device_id, ip FROM in_devices").fetchall() == [("123", "true")]
+
+
+def test_problem_escapes_control_and_invisible_characters() -> None:
+    problem = Problem("in/a\x1b[31m.csv", 3, "email", "text", "'a\x00b\u200bc\u202ed' é 🦊")
+    text = str(problem)
+    assert text == "in/a\\x1b[31m.csv row 3, column email: expected text, found 'a\\x00b\\u200bc\\u202ed' é 🦊"
+    assert text.isprintable()
+
+
+def test_files_are_named_by_the_path_as_given(files: Files, tmp_path: Path) -> None:
+    for source, folder in (("accounts", "a"), ("devices", "b")):
+        (tmp_path / folder).mkdir()
+        files[source] = files[source].rename(tmp_path / folder / "data.csv")
+    set_value(files["devices"], 2, "device_id", "")
+    err = expect_problems(files)
+    assert [p.file for p in err.problems] == [str(tmp_path / "b" / "data.csv")]
+
+
+def test_time_after_the_run_is_refused_relative_to_now(files: Files) -> None:
+    set_value(files["devices"], 2, "observed_at", "2024-06-01T00:00:00Z")
+    with duckdb.connect() as con:
+        load_inputs(con, inputs(files), now=datetime(2024, 5, 31, 1, tzinfo=UTC))  # within a day: accepted
+        with pytest.raises(InputError) as caught:
+            load_inputs(con, inputs(files), now=datetime(2024, 5, 30, tzinfo=UTC))
+    assert_reported(caught.value, "devices.csv", 2, "observed_at", "a time not after this run")
+
+
+@pytest.mark.parametrize("value", ["2024-01-05T10:00:00+14:00", "2024-01-05T23:59:59.999-12:30", "0001-01-01 00:00"])
+def test_edge_timestamps_are_accepted(files: Files, value: str) -> None:
+    set_value(files["accounts"], 1, "created_at", value)
+    validate(inputs(files))
+
+
+def test_messy_names_pass_and_are_standardised(files: Files) -> None:
+    """What the contract accepts as only messy (invisible characters, a quoted newline in a name) comes out of
+    standardisation clean."""
+    from entity_resolution.ingest.standardise import standardise
+
+    set_value(files["accounts"], 1, "full_name", "Ali\u200dce\nSm\u200bith")
+    set_value(files["accounts"], 2, "postcode", "10\u200b115")
+    with duckdb.connect() as con:
+        load_inputs(con, inputs(files))
+        standardise(con)
+        rows = dict(con.execute("SELECT account_id, name_norm FROM std_accounts WHERE account_id = 'A001'").fetchall())
+    assert rows == {"A001": "alice smith"}
