@@ -94,7 +94,7 @@ def _er(*args: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def test_load_killed_twice_resumes_to_the_clean_graph(server: ServerConfig, runs: dict[str, Path],
+def test_load_killed_three_times_resumes_to_the_clean_graph(server: ServerConfig, runs: dict[str, Path],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     with connected() as driver:
         wipe(driver)
@@ -135,9 +135,21 @@ def test_load_killed_twice_resumes_to_the_clean_graph(server: ServerConfig, runs
         assert steps[(full_id, "used_device")] == written[0]  # the uncommitted batch left nothing behind
         assert not _count(driver, "MATCH (r:Run {run_id: $r}) RETURN coalesce(r.complete, false)", r=full_id)
 
-    # 3. the same command again, as a user would: it resumes and completes
+    # 3. after the last batch, before the finishing steps (retire links, remove empty entities, mark complete)
+    def kill_after_last_batch(step: str, done: int, total: int) -> None:
+        if step == loader.STEPS[-1][0] and done == total > 0:
+            kill_managed_server(server)
+
+    with connected() as driver, pytest.raises(DRIVER_ERRORS):
+        load_run(driver, runs["full"], batch_size=BATCH, progress=kill_after_last_batch)
+    ensure_managed_server(server)
+    with connected() as driver:
+        assert _steps(driver) == clean_steps  # every batch is in
+        assert not _count(driver, "MATCH (r:Run {run_id: $r}) RETURN coalesce(r.complete, false)", r=full_id)
+
+    # 4. the same command again, as a user would: it finds every batch done, finishes and completes
     proc = _er("load", "--from", str(runs["full"]), "--batch-size", str(BATCH))
-    assert "resumed used_device at row" in proc.stdout
+    assert f"resumed {loader.STEPS[-1][0]} at row" in proc.stdout
     with connected() as driver:
         assert snapshot(driver) == clean
         assert _steps(driver) == clean_steps
