@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..export.tables import FORMULA_START
 
 # Columns that hold account ids, in er.duckdb and in the exports.
 ID_COLUMNS = frozenset({"account_id", "account_id_l", "account_id_r", "unique_id", "unique_id_l", "unique_id_r"})
-# Leading characters a CSV writer may add to neutralise spreadsheet formulas (OWASP): compare without them.
-_NEUTRALISERS = "'\t"
+# Cells export/tables.py quoted as text start with ' and then one of these (OWASP CSV injection).
+_FORMULA = re.compile(FORMULA_START)
 
 
 def _uses_sql() -> str:
@@ -191,7 +193,13 @@ def _scrub_parquet(path: Path, forbidden: Forbidden, tmp: Path) -> int | None:
 
 
 def _bare(cell: str) -> str:
-    return cell.lstrip(_NEUTRALISERS)
+    """The value behind a CSV cell that export/tables.py quoted as text (a leading ' before a formula start)."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell[1:]) else cell
+
+
+def _safe(value: str) -> str:
+    """An edited list cell whose new first element starts like a formula is quoted as text, as the exporter does."""
+    return value if value.startswith("'") or not _FORMULA.match(value) else "'" + value
 
 
 def _records(path: Path) -> Iterator[tuple[list[str], str]]:
@@ -257,7 +265,7 @@ def _scrub_csv(path: Path, forbidden: Forbidden, tmp: Path) -> int | None:
                 parts = c.split("|")
                 kept = [p for p in parts if _bare(p) not in bad]
                 if len(kept) != len(parts):
-                    edits[i] = "|".join(kept)
+                    edits[i] = _safe("|".join(kept))
         if edits:
             raw = _raw_cells(text)
             if len(raw) != len(cells):  # not our writer's CSV: write the record fresh
