@@ -398,7 +398,7 @@ def _bad(name: str, source: str, row: int, column: str, value: str, *texts: str,
 A, D, P, L = "{accounts}", "{devices}", "{payments}", "{labels}"
 TS = "an ISO-8601 timestamp"
 CONTROL = "text without control characters"
-INVISIBLE = "an identifier without tabs, line breaks or invisible characters"
+INVISIBLE = "an identifier without control characters, tabs, line breaks or invisible characters"
 FUTURE = "a time not after this run"
 
 CASES: list[Case] = [
@@ -466,7 +466,8 @@ CASES: list[Case] = [
     _bad("epoch seconds", "accounts", 2, "created_at", "1704067200", "'1704067200'"),
     _bad("zone name", "devices", 1, "observed_at", "2024-01-05 10:00:00 Europe/Paris", TS),
     _bad("NUL byte in a name", "accounts", 1, "full_name", "Ali\x00ce", CONTROL, "'Ali\\x00ce'"),
-    _bad("terminal escape in an email", "accounts", 2, "email", "\x1b[2J\x1b[31mbob@example.com", CONTROL, "\\x1b[2J"),
+    _bad("terminal escape in an email", "accounts", 2, "email", "\x1b[2J\x1b[31mbob@example.com", INVISIBLE,
+         "\\x1b[2J"),
     Case("DEL and C1 controls in a cardholder name", "value", _value("payments", 2, "cardholder_name", "Bob\x7f\x85"),
          2, (f"{P} row 2, column cardholder_name", CONTROL, "\\x7f\\x85")),
     _bad("zero-width space in an email", "accounts", 1, "email", "alice\u200b@example.com", INVISIBLE, "\\u200b"),
