@@ -58,7 +58,9 @@ def build_world_activity(rng: np.random.Generator, layout: Layout, moved: np.nda
     pools = personal(rng, layout, moved, assets, ev)
     state = GroupState()
     store_ip = [-1]  # the IP of the last kiosk's store, for its store_wifi group (listed right after it)
-    for g in layout.groups:
+    # Kiosks and venues last: their sign-up session is theirs, whatever NAT or office its person also uses.
+    last = {"kiosk", "store_wifi", "event_wifi"}
+    for g in [g for g in layout.groups if g.kind not in last] + [g for g in layout.groups if g.kind in last]:
         if g.kind in DEFAULT_KINDS:
             group_overlay(rng, g, layout, assets, ev, pools, state)
         else:
@@ -112,7 +114,9 @@ def _lookalike(
         store_ip[0] = int(assets.ips(1, fixed_v4=True)[0])
         base_device[pools.first_row[m]] = kiosk
         base_ip[pools.first_row[m]] = store_ip[0]
-        wifi = m[rng.random(len(m)) < p.kiosk_wifi]  # later, the store's wifi on their own phone
+        rows = _rows(rng, m, 1, 3)  # then they live on their own phones, at home
+        ev.device_rows(rows, own_device(rng, pools, rows), pools.home_ip[rows], 30)
+        wifi = m[rng.random(len(m)) < p.kiosk_wifi]  # and some come back to the store's wifi
         ev.device_rows(wifi, own_device(rng, pools, wifi), np.full(len(wifi), store_ip[0]), 30)
     elif g.kind == "store_wifi":  # shoppers who never used the kiosk
         rows = _rows(rng, m, 1, 2)

@@ -49,7 +49,7 @@ def plan_world(rng: np.random.Generator, n: int, p: WorldParams) -> Layout:
     groups: list[Group] = []
 
     for kind, share in zip(RING_KINDS, p.ring_mix, strict=True):
-        for size in _sizes(rng, round(p.ring_share * share * n), 4, p.ring_max):
+        for size in _sizes(rng, max(4, round(p.ring_share * share * n)), 4, p.ring_max):  # at least one ring
             r = add_ring(rng, b, rings, kind, size, *_ring_window(rng))
             rings[r].uses_hub = bool(rng.random() < p.hub_ring_share)
     for _ in range(max(2, round(p.bridged_pairs * scale))):  # A -- coordinator -- B, each a ring of its own
@@ -93,6 +93,7 @@ def _households(rng: np.random.Generator, b: _Builder, groups: list[Group], targ
     )
     members = add_households(rng, b, sizes, p.household_same_last)
     shape = rng.choice(len(HOUSEHOLD_SHAPES), size=len(sizes), p=np.asarray(p.household_shapes))
+    shape[: len(HOUSEHOLD_SHAPES)] = np.arange(len(HOUSEHOLD_SHAPES))  # every shape at least once
     group = b.accounts["group"][-1]
     for h, (start, size) in enumerate(zip(np.cumsum(sizes) - sizes, sizes, strict=True)):
         rows = np.arange(start, start + size)
@@ -135,13 +136,13 @@ def _shared_places(
     # Offices and campuses behind proxies; some co-workers also share a flat (and its connection).
     office_people = round(p.office_share * count)
     office_sizes: list[int] = []
-    while sum(office_sizes) < office_people:
+    while sum(office_sizes) < office_people or len(office_sizes) < 2:
         office_sizes.append(int(_log_sizes(rng, 1, 4, p.office_max)[0]))
-    for size in office_sizes:
+    for o, size in enumerate(office_sizes):  # the first has one exit, the second two, then as drawn
         rows = draw(size)
-        two = rng.random() < p.office_two_exits
+        two = o == 1 or (o > 1 and rng.random() < p.office_two_exits)
         place("office_2exits" if two else "office", "office_worker", rows)
-        n_flat = int(rng.binomial(len(rows), p.flatmate_share))
+        n_flat = max(int(rng.binomial(len(rows), p.flatmate_share)), 2 if o == 0 else 0)
         mates = rng.permutation(rows)[: n_flat - n_flat % 2]
         for pair in mates.reshape(-1, 2):
             extra = rng.random() < 0.2  # sometimes a third flatmate from outside the office
