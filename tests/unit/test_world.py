@@ -178,3 +178,36 @@ def _ts(value: object) -> datetime:
     text = str(value)
     parsed = datetime.fromisoformat(text)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def test_detection_quality_scores_a_run_of_the_world(tmp_path: Path) -> None:
+    """The benchmark's SQL scoring on a real pipeline run, checked against plain Python on the same files."""
+    from entity_resolution.demo.world.quality import score_world
+    from entity_resolution.detect.evaluate import roc_auc
+    from entity_resolution.pipeline import run
+    from entity_resolution.settings import Settings
+
+    world = generate_world(tmp_path / "input", n_accounts=2_000, seed=5, fmt="parquet")
+    f = world.files
+    run(Inputs(f.accounts, f.devices, f.payments, f.labels), tmp_path / "run", Settings())
+    got = score_world(tmp_path / "run", tmp_path / "input")
+
+    truth = {t["account_id"]: t for t in rows(f.truth)}
+    signals = rows(tmp_path / "run" / "signals.parquet")
+    labelled = {r["account_id"] for r in rows(f.labels)}
+    unlabelled = [s for s in signals if s["account_id"] not in labelled]
+    positive = [bool(truth[s["account_id"]]["is_abusive"]) for s in unlabelled]
+    assert got["unlabelled_accounts"] == len(unlabelled) and got["unlabelled_abusive"] == sum(positive)
+    assert got["risk_auc"] == pytest.approx(roc_auc([float(s["risk_score"]) for s in unlabelled], positive))
+    planted = {t["ring_id"] for t in truth.values() if t["ring_id"]}
+    reported = {s["ring_id"] for s in signals if s["ring_id"]}
+    assert (got["planted_rings"], got["reported_rings"]) == (len(planted), len(reported))
+    benign_in_rings = [s for s in signals if s["ring_id"] and not truth[s["account_id"]]["is_abusive"]]
+    assert got["benign_in_rings"] == len(benign_in_rings)
+    kinds = {str(r["kind"]) for r in rows(world.lookalikes)} | {"untagged"}
+    assert set(got["benign_in_rings_by_kind"]) <= kinds
+    flagged = {s["account_id"] for s in signals if s["is_bridge"]}
+    assert got["bridges_flagged"] == len(flagged)
+    assert got["bridges_planted"] == sum(1 for t in truth.values() if t["is_bridge"])
+    assert 0.0 <= got["ring_recall"] <= 1.0 and 0.0 <= got["ring_precision"] <= 1.0
+    assert got["accounts"] == 2_000
