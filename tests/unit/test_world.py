@@ -211,3 +211,20 @@ def test_detection_quality_scores_a_run_of_the_world(tmp_path: Path) -> None:
     assert got["bridges_planted"] == sum(1 for t in truth.values() if t["is_bridge"])
     assert 0.0 <= got["ring_recall"] <= 1.0 and 0.0 <= got["ring_precision"] <= 1.0
     assert got["accounts"] == 2_000
+
+
+def test_recycled_ips_and_flatmates(world: WorldPaths) -> None:
+    accounts = {a["account_id"]: a for a in rows(world.files.accounts)}
+    ips: dict[object, set[object]] = defaultdict(set)
+    for d in rows(world.files.devices):
+        ips[d["account_id"]].add(d["ip"])
+    tagged = rows(world.lookalikes)
+    recycled = _members(tagged, ("recycled_ip",))
+    assert recycled
+    for members in recycled.values():
+        assert len(members) == 2
+        assert ips[members[0]] & ips[members[1]]  # the address the earlier tenant was seen on
+        assert len({accounts[a]["full_name"] for a in members}) == 2  # unrelated people
+    for members in _members(tagged, ("flatmates",)).values():
+        assert len(set(members)) == len(members) >= 2
+        assert set.intersection(*(ips[a] for a in members))  # one home connection

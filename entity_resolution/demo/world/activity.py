@@ -125,7 +125,9 @@ def _lookalike(
         venue = assets.ips(1, fixed_v4=True)[0]
         base_ip[pools.first_row[m]] = venue
     elif g.kind == "recycled_ip":
-        before, after = m
+        before, after = m[np.argsort(layout.created[m], kind="stable")]  # the earlier tenant first
+        rows = np.full(int(rng.integers(1, 3)), before)  # who was seen at home, on that address
+        ev.device_rows(rows, own_device(rng, pools, rows), np.full(len(rows), pools.home_ip[before]), 20)
         rows = np.full(int(rng.integers(1, 4)), after)
         ev.device_rows(rows, own_device(rng, pools, rows), np.full(len(rows), pools.home_ip[before]), 60)
     elif g.kind != "own_accounts":  # several accounts of one person: their own devices and cards already

@@ -122,12 +122,15 @@ def _shared_places(
     scenario, group, created = (b.accounts[k][-1] for k in ("scenario", "group", "created"))
     free = np.ones(count, bool)  # not yet given a primary look-alike kind
 
+    def tag(kind: str, rows: np.ndarray) -> None:
+        group[rows[group[rows] < 0]] = len(groups)
+        groups.append(Group(f"grp_{len(groups) + 1:05d}", kind, False, np.unique(rows) + base))
+
     def place(kind: str, label: str, rows: np.ndarray) -> None:
         first = free[rows] & (group[rows] < 0)
         scenario[rows[first]] = S[label]
-        group[rows[first]] = len(groups)
         free[rows] = False
-        groups.append(Group(f"grp_{len(groups) + 1:05d}", kind, False, np.sort(rows) + base))
+        tag(kind, rows)
 
     def draw(size: int, prefer_free: bool = True) -> np.ndarray:
         pool = np.flatnonzero(free) if prefer_free and free.sum() >= size else np.arange(count)
@@ -147,13 +150,13 @@ def _shared_places(
         for pair in mates.reshape(-1, 2):
             extra = rng.random() < 0.2  # sometimes a third flatmate from outside the office
             rows_flat = np.append(pair, draw(1, prefer_free=False)) if extra else pair
-            groups.append(Group(f"grp_{len(groups) + 1:05d}", "flatmates", False, np.sort(rows_flat) + base))
+            tag("flatmates", rows_flat)
     # Store kiosks: one device and its IP at sign-up for strangers who then use their own phones.
     # Other shoppers use the store's wifi too (kind store_wifi, listed right after its kiosk).
     for _ in range(_count(rng, p.kiosks, scale)):
         place("kiosk", "kiosk_user", draw(int(rng.integers(10, p.kiosk_max + 1))))
         shoppers = draw(int(rng.integers(2, 21)), prefer_free=False)
-        groups.append(Group(f"grp_{len(groups) + 1:05d}", "store_wifi", False, np.sort(shoppers) + base))
+        tag("store_wifi", shoppers)
     # Venue wifi: a spike of sign-ups within hours; one event may fall in the last week.
     for e in range(_count(rng, p.events, scale)):
         rows = draw(int(rng.integers(15, p.event_max + 1)))
@@ -176,9 +179,10 @@ def _shared_places(
     # Recycled residential IPs: a later sign-up gets an address an unrelated person used before.
     n_pairs = max(2, round(p.recycled_share * count / 2))
     for pair in draw(2 * n_pairs).reshape(-1, 2):
-        pair = pair[np.argsort(created[pair])]
-        scenario[pair[1]] = S["recycled_ip_user"] if group[pair[1]] < 0 else scenario[pair[1]]
-        groups.append(Group(f"grp_{len(groups) + 1:05d}", "recycled_ip", False, pair + base))
+        pair = pair[np.argsort(created[pair])]  # the later sign-up gets the address
+        if group[pair[1]] < 0:
+            scenario[pair[1]] = S["recycled_ip_user"]
+        tag("recycled_ip", pair)
     # The common-name trap of the default generator.
     trap = rng.choice(count, size=round(0.02 * count), replace=False)
     b.persons["common"][-1][trap] = rng.integers(0, len(nm.COMMON_NAMES), len(trap))
