@@ -93,6 +93,7 @@ def _mean(rows: list[dict[str, Any]], key: str) -> float:
 
 
 def _show(size: int, per_seed: list[dict[str, Any]]) -> None:
+    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Detection quality on the realistic world, {size:,} accounts (held-out seeds apart)")
@@ -108,7 +109,8 @@ def _show(size: int, per_seed: list[dict[str, Any]]) -> None:
         if rows:
             means = (fmt.replace("{}", "{:.1f}").format(_mean(rows, key)) for key, _, fmt in COLUMNS)
             table.add_row(f"mean {group}", *means, end_section=True)
-    console.print(table)
+    wide = Console(width=max(console.width, 200))  # 19 columns: keep them readable in logs too
+    wide.print(table)
     kinds = sorted({k for r in per_seed for k in r["benign_in_rings_by_kind"]})
     by_kind = Table(title="Benign look-alike accounts placed in rings, by kind (% of benign accounts)")
     by_kind.add_column("kind")
@@ -120,7 +122,7 @@ def _show(size: int, per_seed: list[dict[str, Any]]) -> None:
             v = r["benign_in_rings_by_kind"].get(kind)
             cells.append(f"{v['accounts']} ({v['share_of_benign']:.2%})" if v else "0")
         by_kind.add_row(kind, *cells)
-    console.print(by_kind)
+    wide.print(by_kind)
 
 
 def run_suite(size: int, seeds: tuple[int, ...] = TUNING_SEEDS + HELD_OUT_SEEDS) -> dict[str, Any]:
