@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from entity_resolution.demo.__main__ import app
 from entity_resolution.demo.world import WorldPaths, generate_world, world_params
-from entity_resolution.demo.world.params import HOUSEHOLD_SHAPES, WorldParams
+from entity_resolution.demo.world.params import HOUSEHOLD_SHAPES, MIXES, RANGES, WorldParams
 from entity_resolution.ingest import Inputs
 from entity_resolution.ingest.read import validate
 
@@ -71,6 +71,13 @@ def test_parameters_are_drawn_from_wide_ranges() -> None:
         assert len(set(values)) >= 3, name
         low, high = min(values), max(values)
         assert high - low >= 0.3 * high, (name, low, high)  # not one configuration with jitter
+    for p in drawn:  # within the documented ranges; mixes are shares that add up to 1
+        for name, (low, high) in RANGES.items():
+            value = getattr(p, name)
+            if name in MIXES:
+                assert len(value) == low and sum(value) == pytest.approx(1.0), name
+            else:
+                assert low <= value <= high, (name, value)
     assert min(p.office_max for p in drawn) < 100 < max(p.office_max for p in drawn)
     assert min(p.nat_max for p in drawn) < 300 < max(p.nat_max for p in drawn)
 

@@ -4,7 +4,7 @@ hub-like groups, rings) plus the look-alikes' own, and the identity edits a shar
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -53,18 +53,32 @@ def ring_shapes(p: WorldParams) -> dict[str, RingShape]:
     return shapes
 
 
+@dataclass
+class _Wiring:
+    """What the look-alike wiring works with; store_ip is the last kiosk's store IP, for its store_wifi group."""
+
+    rng: np.random.Generator
+    layout: Layout
+    assets: Assets
+    ev: Events
+    pools: Pools
+    p: WorldParams
+    store_ip: int = -1
+
+
 def build_world_activity(rng: np.random.Generator, layout: Layout, moved: np.ndarray, p: WorldParams) -> Activity:
     assets, ev = Assets(), Events()
     pools = personal(rng, layout, moved, assets, ev)
     state = GroupState()
-    store_ip = [-1]  # the IP of the last kiosk's store, for its store_wifi group (listed right after it)
+    wiring = _Wiring(rng, layout, assets, ev, pools, p)
     # Kiosks and venues last: their sign-up session is theirs, whatever NAT or office its person also uses.
+    # A store_wifi group is listed right after its kiosk.
     last = {"kiosk", "store_wifi", "event_wifi"}
     for g in [g for g in layout.groups if g.kind not in last] + [g for g in layout.groups if g.kind in last]:
         if g.kind in DEFAULT_KINDS:
             group_overlay(rng, g, layout, assets, ev, pools, state)
         else:
-            _lookalike(rng, g, layout, assets, ev, pools, p, store_ip)
+            _lookalike(wiring, g)
     links = rings(rng, layout, assets, ev, state.hub_ips, ring_shapes(p))
     _slips(rng, layout, assets, ev, p)
     return finish(rng, layout, assets, ev, links)
@@ -75,17 +89,9 @@ def _rows(rng: np.random.Generator, members: np.ndarray, low: int, high: int) ->
     return np.repeat(members, rng.integers(low, high + 1, len(members)))
 
 
-def _lookalike(
-    rng: np.random.Generator,
-    g: Group,
-    layout: Layout,
-    assets: Assets,
-    ev: Events,
-    pools: Pools,
-    p: WorldParams,
-    store_ip: list[int],
-) -> None:
+def _lookalike(w: _Wiring, g: Group) -> None:
     """The shared identifiers of one look-alike group of the realistic world and its members' sessions on them."""
+    rng, layout, assets, ev, pools, p = w.rng, w.layout, w.assets, w.ev, w.pools, w.p
     base_ip, base_device = ev.dev["ip"][0], ev.dev["device"][0]
     m = g.members
     if g.kind.startswith("household_"):
@@ -111,16 +117,16 @@ def _lookalike(
         ev.device_rows(rows, own_device(rng, pools, rows), np.full(len(rows), home), 30)
     elif g.kind == "kiosk":
         kiosk = assets.devices(np.array([TABLET if rng.random() < 0.5 else DESKTOP]))[0]
-        store_ip[0] = int(assets.ips(1, fixed_v4=True)[0])
+        w.store_ip = int(assets.ips(1, fixed_v4=True)[0])
         base_device[pools.first_row[m]] = kiosk
-        base_ip[pools.first_row[m]] = store_ip[0]
+        base_ip[pools.first_row[m]] = w.store_ip
         rows = _rows(rng, m, 1, 3)  # then they live on their own phones, at home
         ev.device_rows(rows, own_device(rng, pools, rows), pools.home_ip[rows], 30)
         wifi = m[rng.random(len(m)) < p.kiosk_wifi]  # and some come back to the store's wifi
-        ev.device_rows(wifi, own_device(rng, pools, wifi), np.full(len(wifi), store_ip[0]), 30)
+        ev.device_rows(wifi, own_device(rng, pools, wifi), np.full(len(wifi), w.store_ip), 30)
     elif g.kind == "store_wifi":  # shoppers who never used the kiosk
         rows = _rows(rng, m, 1, 2)
-        ev.device_rows(rows, own_device(rng, pools, rows), np.full(len(rows), store_ip[0]), 30)
+        ev.device_rows(rows, own_device(rng, pools, rows), np.full(len(rows), w.store_ip), 30)
     elif g.kind == "event_wifi":
         venue = assets.ips(1, fixed_v4=True)[0]
         base_ip[pools.first_row[m]] = venue

@@ -7,7 +7,7 @@ Counts are per 10,000 accounts (they scale with n); group sizes do not scale (an
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -62,51 +62,59 @@ class WorldParams:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
+# The range each parameter is drawn from (uniform; ints inclusive), in the order they are drawn. A mix is
+# (number of kinds, Dirichlet concentration): the larger, the closer to equal shares.
+RANGES: dict[str, tuple[float, float] | tuple[int, int]] = {
+    "ring_share": (0.02, 0.05),
+    "ring_mix": (len(RING_KINDS), 2.0),
+    "ring_max": (20, 60),
+    "slip_share": (0.1, 0.5),
+    "voip_ring_share": (0.2, 0.7),
+    "hub_ring_share": (0.1, 0.5),
+    "bridged_pairs": (2.0, 6.0),
+    "burst_rings": (1, 3),
+    "burst_share": (0.002, 0.005),
+    "evader_share": (0.0015, 0.004),
+    "rereg_share": (0.04, 0.12),
+    "household_share": (0.08, 0.22),
+    "household_shapes": (len(HOUSEHOLD_SHAPES), 3.0),
+    "household_big": (0.03, 0.2),
+    "household_same_last": (0.6, 0.95),
+    "landline_use": (0.5, 1.0),
+    "office_share": (0.04, 0.15),
+    "office_max": (25, 300),
+    "office_two_exits": (0.0, 0.5),
+    "flatmate_share": (0.03, 0.2),
+    "kiosks": (2.0, 8.0),
+    "kiosk_max": (25, 90),
+    "kiosk_wifi": (0.1, 0.5),
+    "events": (1.0, 5.0),
+    "event_max": (30, 150),
+    "event_hours": (1.0, 12.0),
+    "recent_event": (0.3, 0.9),
+    "nats": (5.0, 20.0),
+    "nat_max": (80, 600),
+    "vpns": (2.0, 10.0),
+    "vpn_max": (20, 200),
+    "recycled_share": (0.005, 0.04),
+    "default_devices": (2, 5),
+    "default_max": (20, 200),
+    "test_cards": (1, 3),
+    "campus_cafe_family": (1.0, 4.0),
+}
+MIXES = frozenset({"ring_mix", "household_shapes"})
+
+
 def draw_params(rng: np.random.Generator) -> WorldParams:
-    def u(low: float, high: float) -> float:
-        return float(low + (high - low) * rng.random())
-
-    def i(low: int, high: int) -> int:
-        return int(rng.integers(low, high + 1))
-
-    def mix(k: int, concentration: float) -> tuple[float, ...]:
-        return tuple(float(x) for x in rng.dirichlet(np.full(k, concentration)))
-
-    return WorldParams(
-        ring_share=u(0.02, 0.05),
-        ring_mix=mix(len(RING_KINDS), 2.0),
-        ring_max=i(20, 60),
-        slip_share=u(0.1, 0.5),
-        voip_ring_share=u(0.2, 0.7),
-        hub_ring_share=u(0.1, 0.5),
-        bridged_pairs=u(2.0, 6.0),
-        burst_rings=i(1, 3),
-        burst_share=u(0.002, 0.005),
-        evader_share=u(0.0015, 0.004),
-        rereg_share=u(0.04, 0.12),
-        household_share=u(0.08, 0.22),
-        household_shapes=mix(len(HOUSEHOLD_SHAPES), 3.0),
-        household_big=u(0.03, 0.2),
-        household_same_last=u(0.6, 0.95),
-        landline_use=u(0.5, 1.0),
-        office_share=u(0.04, 0.15),
-        office_max=i(25, 300),
-        office_two_exits=u(0.0, 0.5),
-        flatmate_share=u(0.03, 0.2),
-        kiosks=u(2.0, 8.0),
-        kiosk_max=i(25, 90),
-        kiosk_wifi=u(0.1, 0.5),
-        events=u(1.0, 5.0),
-        event_max=i(30, 150),
-        event_hours=u(1.0, 12.0),
-        recent_event=u(0.3, 0.9),
-        nats=u(5.0, 20.0),
-        nat_max=i(80, 600),
-        vpns=u(2.0, 10.0),
-        vpn_max=i(20, 200),
-        recycled_share=u(0.005, 0.04),
-        default_devices=i(2, 5),
-        default_max=i(20, 200),
-        test_cards=i(1, 3),
-        campus_cafe_family=u(1.0, 4.0),
-    )
+    kinds = {f.name: f.type for f in fields(WorldParams)}
+    if list(kinds) != list(RANGES):
+        raise AssertionError("RANGES must list every WorldParams field, in order")
+    values: dict[str, Any] = {}
+    for name, (low, high) in RANGES.items():
+        if name in MIXES:
+            values[name] = tuple(float(x) for x in rng.dirichlet(np.full(int(low), high)))
+        elif kinds[name] == "int":
+            values[name] = int(rng.integers(int(low), int(high) + 1))
+        else:
+            values[name] = float(low + (high - low) * rng.random())
+    return WorldParams(**values)
