@@ -1,4 +1,5 @@
-"""Entry point: python -m benchmarks accuracy | resolution | graph_load | detection | incremental | all [--size N].
+"""Entry point: python -m benchmarks accuracy | resolution | graph_load | detection | incremental |
+detection_quality | all [--size N] [--seeds 1,2,3,101,102].
 
 Each suite runs our path and its baselines on the same data in the same process run, prints a table (our
 figure, the baseline's, the ratio) and writes JSON to benchmarks/results/<suite>-<size>-<stamp>.json.
@@ -103,8 +104,15 @@ def _incremental(args: argparse.Namespace) -> dict[str, object]:
     return run_suite(args.size, graph=not args.no_graph, reuse=args.reuse_runs)
 
 
+def _detection_quality(args: argparse.Namespace) -> dict[str, object]:
+    from .detection_quality import HELD_OUT_SEEDS, TUNING_SEEDS, run_suite
+
+    seeds = tuple(int(s) for s in args.seeds.split(",")) if args.seeds else TUNING_SEEDS + HELD_OUT_SEEDS
+    return run_suite(args.size, seeds)
+
+
 SUITES = {"accuracy": _accuracy, "resolution": _resolution, "graph_load": _graph_load, "detection": _detection,
-          "incremental": _incremental}
+          "incremental": _incremental, "detection_quality": _detection_quality}
 
 
 def _write(suite: str, args: argparse.Namespace, result: dict[str, object], seconds: float) -> Path:
@@ -137,8 +145,12 @@ def main() -> None:
                         help="incremental: leave Neo4j out (resolution and detection only)")
     parser.add_argument("--reuse-runs", action="store_true",
                         help="incremental: keep the run folders of an earlier run at this size, time the graph part")
+    parser.add_argument("--seeds", default=None,
+                        help="detection_quality: comma-separated world seeds (default 1,2,3 for tuning and "
+                             "101,102 held out; seeds from 100 up count as held out)")
     args = parser.parse_args()
-    suites = list(SUITES) if args.suite == "all" else [args.suite]
+    # detection_quality (five full pipeline runs) is asked for by name: `all` stays the < 5 min smoke run at 10k.
+    suites = [s for s in SUITES if s != "detection_quality"] if args.suite == "all" else [args.suite]
     for suite in suites:
         start = time.perf_counter()
         result = SUITES[suite](args)

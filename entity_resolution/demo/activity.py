@@ -7,13 +7,14 @@ gives the account's signup_ip.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from entity_resolution.demo import formats as fm
 from entity_resolution.demo import names as nm
-from entity_resolution.demo.layout import DAY_MS, REFERENCE_MS, Layout
+from entity_resolution.demo.layout import DAY_MS, REFERENCE_MS, Group, Layout
 
 IOS, ANDROID, DESKTOP, TABLET, EMULATOR, DEFAULT = range(6)
 
@@ -112,10 +113,10 @@ def personal_kinds(rng: np.random.Generator, k: int) -> np.ndarray:
 
 def build_activity(rng: np.random.Generator, layout: Layout, moved: np.ndarray) -> Activity:
     assets, ev = Assets(), Events()
-    pools = _personal(rng, layout, moved, assets, ev)
+    pools = personal(rng, layout, moved, assets, ev)
     hub_ips = _overlays(rng, layout, assets, ev, pools)
-    links = _rings(rng, layout, assets, ev, hub_ips)
-    return _finish(rng, layout, assets, ev, links)
+    links = rings(rng, layout, assets, ev, hub_ips)
+    return finish(rng, layout, assets, ev, links)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _owner_pool(rng: np.random.Generator, owner: np.ndarray, weights: list[float
     return start[inverse], count[inverse], np.repeat(first, count)
 
 
-def _personal(rng: np.random.Generator, layout: Layout, moved: np.ndarray, assets: Assets, ev: Events) -> Pools:
+def personal(rng: np.random.Generator, layout: Layout, moved: np.ndarray, assets: Assets, ev: Events) -> Pools:
     n, plan = layout.n, layout.people
     acc = np.arange(n)
     person = layout.person
@@ -185,16 +186,29 @@ def _personal(rng: np.random.Generator, layout: Layout, moved: np.ndarray, asset
 def _overlays(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, pools: Pools) -> list[int]:
     """Benign sharing: household devices, hub IPs/devices/cards, campus IPs, cafe PCs, family cards.
     Returns the IP key of each hub_ip group."""
-    hub_ips: list[int] = []
-    seen = {"hub_device": 0, "test_card": 0}
-    base_ip = ev.dev["ip"][0]
-    base_device = ev.dev["device"][0]
+    household_overlay(rng, layout, assets, ev, pools)
+    state = GroupState()
+    for g in layout.groups:
+        group_overlay(rng, g, layout, assets, ev, pools, state)
+    return state.hub_ips
+
+
+@dataclass
+class GroupState:
+    """What group_overlay hands out across groups: hub IP keys, how many default ids and test cards so far."""
+
+    hub_ips: list[int] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=lambda: {"hub_device": 0, "test_card": 0})
+
+
+def own_device(rng: np.random.Generator, pools: Pools, accs: np.ndarray) -> np.ndarray:
+    """One of each account's own devices, at random."""
+    return pools.dev_start[accs] + rng.integers(0, 1 << 30, len(accs)) % pools.dev_count[accs]
+
+
+def household_overlay(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, pools: Pools) -> None:
+    """Households: a family tablet on the home IP, sometimes one card used by two of them."""
     person = layout.person
-
-    def own_device(accs: np.ndarray) -> np.ndarray:
-        return pools.dev_start[accs] + rng.integers(0, 1 << 30, len(accs)) % pools.dev_count[accs]
-
-    # Households: a family tablet on the home IP, sometimes one card used by two of them.
     hh_acc = np.flatnonzero(layout.household >= 0)
     if len(hh_acc):
         # Members in household order, the head (lowest person number) first.
@@ -213,45 +227,65 @@ def _overlays(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Even
         holder = person[head[layout.household[second]]]
         ev.payment_rows(second, head_card, holder, 30, np.zeros(len(second), bool))
 
-    for g in layout.groups:
-        m = g.members
-        k = len(m)
-        if g.kind in ("hub_ip", "campus_ip"):
-            shared = assets.ips(1, fixed_v4=True)[0]
-            if g.kind == "hub_ip":
-                hub_ips.append(int(shared))
-            replace = rng.random(k) < (0.6 if g.kind == "hub_ip" else 0.7)
-            base_ip[pools.first_row[m[replace]]] = shared
-            extra = m[~replace] if g.kind == "hub_ip" else np.concatenate([m[~replace], m[rng.random(k) < 0.5]])
-            ev.device_rows(extra, own_device(extra), np.full(len(extra), shared), 30)
-        elif g.kind == "hub_device":
-            default = seen["hub_device"] % len(nm.DEFAULT_DEVICE_IDS)
-            seen["hub_device"] += 1
-            shared = assets.devices(np.array([DEFAULT]), default=default)[0]
-            replace = rng.random(k) < 0.5
-            base_device[pools.first_row[m[replace]]] = shared
-            extra = m[~replace]
-            ev.device_rows(extra, np.full(len(extra), shared), pools.home_ip[extra], 30)
-        elif g.kind == "test_card":
-            test = seen["test_card"] % len(nm.TEST_CARDS)
-            seen["test_card"] += 1
-            card = assets.cards(np.array([-1]), test=test)[0]
-            ev.payment_rows(m, np.full(k, card), person[m], 10, rng.random(k) < 0.02)
-        elif g.kind == "internet_cafe":
-            pc_dev = assets.devices(np.array([DESKTOP]))[0]
-            cafe_ip = assets.ips(1, fixed_v4=True)[0]
-            ev.device_rows(m, np.full(k, pc_dev), np.full(k, cafe_ip), 20)
-        elif g.kind == "family_card":
-            head, kids = m[0], m[1:]
-            n_rows = rng.integers(1, 3, len(kids))
-            kid_rows = np.repeat(kids, n_rows)
-            card = np.full(len(kid_rows), pools.card_start[head])
-            holder = np.full(len(kid_rows), person[head])
-            ev.payment_rows(kid_rows, card, holder, 30, np.zeros(len(kid_rows), bool))
-    return hub_ips
+
+# Group kinds that group_overlay wires like a hub IP, a default device id or a test card.
+HUB_IP_KINDS = ("hub_ip", "carrier_nat", "vpn_exit")
+HUB_DEVICE_KINDS = ("hub_device", "default_device")
 
 
-RING_SHAPES = {
+def group_overlay(
+    rng: np.random.Generator,
+    g: Group,
+    layout: Layout,
+    assets: Assets,
+    ev: Events,
+    pools: Pools,
+    state: GroupState,
+) -> None:
+    """The shared identifier of one benign group and the events that tie its members to it."""
+    base_ip = ev.dev["ip"][0]
+    base_device = ev.dev["device"][0]
+    person = layout.person
+    seen = state.seen
+    m = g.members
+    k = len(m)
+    if g.kind in (*HUB_IP_KINDS, "campus_ip"):
+        shared = assets.ips(1, fixed_v4=True)[0]
+        if g.kind in HUB_IP_KINDS:
+            state.hub_ips.append(int(shared))
+        replace = rng.random(k) < (0.7 if g.kind == "campus_ip" else 0.6)
+        base_ip[pools.first_row[m[replace]]] = shared
+        extra = m[~replace] if g.kind != "campus_ip" else np.concatenate([m[~replace], m[rng.random(k) < 0.5]])
+        ev.device_rows(extra, own_device(rng, pools, extra), np.full(len(extra), shared), 30)
+    elif g.kind in HUB_DEVICE_KINDS:
+        default = seen["hub_device"] % len(nm.DEFAULT_DEVICE_IDS)
+        seen["hub_device"] += 1
+        shared = assets.devices(np.array([DEFAULT]), default=default)[0]
+        replace = rng.random(k) < 0.5
+        base_device[pools.first_row[m[replace]]] = shared
+        extra = m[~replace]
+        ev.device_rows(extra, np.full(len(extra), shared), pools.home_ip[extra], 30)
+    elif g.kind == "test_card":
+        test = seen["test_card"] % len(nm.TEST_CARDS)
+        seen["test_card"] += 1
+        card = assets.cards(np.array([-1]), test=test)[0]
+        ev.payment_rows(m, np.full(k, card), person[m], 10, rng.random(k) < 0.02)
+    elif g.kind == "internet_cafe":
+        pc_dev = assets.devices(np.array([DESKTOP]))[0]
+        cafe_ip = assets.ips(1, fixed_v4=True)[0]
+        ev.device_rows(m, np.full(k, pc_dev), np.full(k, cafe_ip), 20)
+    elif g.kind == "family_card":
+        head, kids = m[0], m[1:]
+        n_rows = rng.integers(1, 3, len(kids))
+        kid_rows = np.repeat(kids, n_rows)
+        card = np.full(len(kid_rows), pools.card_start[head])
+        holder = np.full(len(kid_rows), person[head])
+        ev.payment_rows(kid_rows, card, holder, 30, np.zeros(len(kid_rows), bool))
+
+
+Count = Callable[[int, np.random.Generator], int]
+RingShape = tuple[Count, Count, Count, float, tuple[int, int], float]
+RING_SHAPES: dict[str, RingShape] = {
     # kind: (devices, cards, ips as functions of ring size), weak-member share, payment rows, disputed rate
     "device_farm": (
         lambda k, r: int(np.clip(k // 5 + r.integers(1, 3), 2, 8)),
@@ -303,7 +337,16 @@ def touch_matrix(rng: np.random.Generator, k: int, kinds: np.ndarray, weak: floa
     return touch
 
 
-def _rings(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, hub_ips: list[int]) -> dict[int, str]:
+def rings(
+    rng: np.random.Generator,
+    layout: Layout,
+    assets: Assets,
+    ev: Events,
+    hub_ips: list[int],
+    shapes: dict[str, RingShape] | None = None,
+) -> dict[int, str]:
+    """Wire every planted ring (RING_SHAPES, or the given shapes) and the coordinators of bridged pairs."""
+    shapes = RING_SHAPES if shapes is None else shapes
     person = layout.person
     next_victim = 0
     links: dict[int, str] = {}
@@ -313,7 +356,7 @@ def _rings(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events,
     for r, g in enumerate(layout.rings):
         m = g.members[~layout.bridge[g.members]]
         k = len(m)
-        dev_f, card_f, ip_f, weak, pay_rows, disputed_rate = RING_SHAPES[g.kind]
+        dev_f, card_f, ip_f, weak, pay_rows, disputed_rate = shapes[g.kind]
         n_dev, n_card, n_ip = dev_f(k, rng), card_f(k, rng), ip_f(k, rng)
         devs = assets.devices(np.where(rng.random(n_dev) < 0.6, EMULATOR, ANDROID))
         own_card = rng.random(n_card) < (0.4 if g.kind == "device_farm" else 0.0)
@@ -378,7 +421,7 @@ def _device_events(
     ev.device_rows(acc, device, ip, mean_days)
 
 
-def _finish(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, links: dict[int, str]) -> Activity:
+def finish(rng: np.random.Generator, layout: Layout, assets: Assets, ev: Events, links: dict[int, str]) -> Activity:
     dev = {k: np.concatenate(v) for k, v in ev.dev.items()}
     pay = {k: np.concatenate(v) for k, v in ev.pay.items()}
     dev["t"] = after(rng, layout.created[dev["acc"]], dev["delay"])

@@ -35,6 +35,22 @@ BENIGN_LINKS = {
     "campus_ip": "ip",
     "internet_cafe": "device|ip",
     "family_card": "card",
+    # the realistic world's look-alikes (demo/world)
+    "carrier_nat": "ip",
+    "vpn_exit": "ip",
+    "default_device": "device",
+    "office": "ip",
+    "office_2exits": "ip",
+    "flatmates": "ip",
+    "kiosk": "device|ip",
+    "store_wifi": "ip",
+    "event_wifi": "ip",
+    "recycled_ip": "ip",
+    "household_ip": "ip",
+    "household_tablet": "device|ip",
+    "household_card": "device|ip|card",
+    "household_landline": "device|ip|card|phone",
+    "own_accounts": "device|card|ip",
 }
 
 

@@ -18,7 +18,14 @@ ENFORCEMENT, APPEAL_UPHELD, APPEAL_OVERTURNED, MANUAL_REVIEW = range(4)
 LABEL_SHARE = 0.05
 
 # Chance that an abusive account of each scenario carries a label.
-ABUSIVE_COVERAGE = {"ban_evasion": 0.25, "device_farm": 0.45, "card_testing": 0.5, "coordinator": 0.3, "burst": 0.1}
+ABUSIVE_COVERAGE = {
+    "ban_evasion": 0.25,
+    "device_farm": 0.45,
+    "card_testing": 0.5,
+    "coordinator": 0.3,
+    "burst": 0.1,
+    "resi_proxy": 0.35,  # the realistic world only
+}
 # How much more often benign accounts of a scenario get reviewed than ordinary ones.
 BENIGN_ATTENTION = {
     "hub_ip_user": 3.0,
@@ -27,6 +34,11 @@ BENIGN_ATTENTION = {
     "lookalike_benign": 4.0,
     "household": 2.0,
     "reregistration": 2.0,
+    # the realistic world only
+    "office_worker": 2.0,
+    "kiosk_user": 3.0,
+    "event_guest": 3.0,
+    "recycled_ip_user": 2.0,
 }
 
 

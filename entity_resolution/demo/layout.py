@@ -35,6 +35,12 @@ SCENARIOS: tuple[str, ...] = (
     "card_testing",  # abusive ring: synthetic identities sharing a few stolen cards
     "coordinator",  # abusive account bridging two rings (device with one, card with the other)
     "burst",  # abusive ring that grew fast in the last days
+    # The realistic world (demo/world) adds these; the default generator never uses them.
+    "office_worker",  # benign, works behind an office/campus proxy IP
+    "kiosk_user",  # benign, signed up on a store kiosk, then lives on their own phone
+    "event_guest",  # benign, signed up on a venue's wifi during an event
+    "recycled_ip_user",  # benign, got a residential IP that belonged to someone else before
+    "resi_proxy",  # abusive ring behind residential proxy IPs
 )
 S = {name: i for i, name in enumerate(SCENARIOS)}
 
@@ -181,14 +187,7 @@ def plan(rng: np.random.Generator, n: int) -> Layout:
     groups: list[Group] = []
 
     def ring(kind: str, size: int, start: float, end: float, scenario: str | None = None) -> int:
-        country = int(_draw_country(rng))
-        home = np.where(rng.random(size) < 0.8, country, -1)
-        persons = b.people(size, synthetic=True, country=home)
-        created = np.sort(uniform_ms(rng, size, start, min(end, LATEST_SIGNUP_MS)))
-        idx = len(rings)
-        members = b.add(persons, scenario or kind, created, mode=ident.SYNTHETIC, ring=idx, abusive=True)
-        rings.append(Group(f"ring_{idx + 1:04d}", kind, True, members))
-        return idx
+        return add_ring(rng, b, rings, kind, size, start, end, scenario)
 
     for size in _sizes(rng, round(0.025 * n), 5, 30):
         r = ring("device_farm", size, *_ring_window(rng))
@@ -196,15 +195,7 @@ def plan(rng: np.random.Generator, n: int) -> Layout:
     for size in _sizes(rng, round(0.012 * n), 8, 30):
         ring("card_testing", size, *_ring_window(rng))
     for _ in range(max(3, round(3 * scale))):  # bridged pairs: A -- coordinator -- B
-        start, end = _ring_window(rng)
-        a = ring("device_farm", int(rng.integers(5, 13)), start, end)
-        b_start = start + rng.random() * (end - start)
-        c = ring("card_testing", int(rng.integers(5, 13)), b_start, b_start + (end - start))
-        person = b.people(1, synthetic=True)
-        when = uniform_ms(rng, 1, b_start, min(b_start + (end - start), LATEST_SIGNUP_MS))
-        coord = b.add(person, "coordinator", when, mode=ident.SYNTHETIC, ring=a, bridge=True, abusive=True)
-        rings[a].bridged_to, rings[c].bridged_to, rings[a].coordinator = c, a, int(coord[0])
-        rings[a].members = np.append(rings[a].members, coord)
+        add_bridged_pair(rng, b, rings, "device_farm", "card_testing")
     n_burst = max(1, round(n / 250_000))
     for _ in range(n_burst):
         size = int(np.clip(round(0.004 * n / n_burst * (0.8 + 0.4 * rng.random())), 25, 1500))
@@ -218,7 +209,7 @@ def plan(rng: np.random.Generator, n: int) -> Layout:
     _ban_evaders(rng, b, max(5, round(0.0025 * n)))
     remaining = n - b.n_accounts
     people_estimate = remaining / 1.12
-    _lookalikes(rng, b, groups, scale)
+    lookalikes(rng, b, groups, scale)
     _households(rng, b, round(0.03 * people_estimate))
     _reregistrations(rng, b, round(0.08 * people_estimate))
     singles = n - b.n_accounts
@@ -227,6 +218,48 @@ def plan(rng: np.random.Generator, n: int) -> Layout:
     _singles(rng, b, groups, singles, n, hub_scale)
     victims = b.people(12 * len(rings) + 50)
 
+    return finish_layout(b, n, rings, groups, victims)
+
+
+def add_ring(
+    rng: np.random.Generator,
+    b: _Builder,
+    rings: list[Group],
+    kind: str,
+    size: int,
+    start: float,
+    end: float,
+    scenario: str | None = None,
+) -> int:
+    """Plant an abusive ring of synthetic identities signing up between start and end; its index."""
+    country = int(_draw_country(rng))
+    home = np.where(rng.random(size) < 0.8, country, -1)
+    persons = b.people(size, synthetic=True, country=home)
+    created = np.sort(uniform_ms(rng, size, start, min(end, LATEST_SIGNUP_MS)))
+    idx = len(rings)
+    members = b.add(persons, scenario or kind, created, mode=ident.SYNTHETIC, ring=idx, abusive=True)
+    rings.append(Group(f"ring_{idx + 1:04d}", kind, True, members))
+    return idx
+
+
+def add_bridged_pair(
+    rng: np.random.Generator, b: _Builder, rings: list[Group], kind_a: str, kind_b: str, low: int = 5, high: int = 13
+) -> int:
+    """Two rings A and B and a coordinator account that joins them (it is counted in ring A); A's index."""
+    start, end = _ring_window(rng)
+    a = add_ring(rng, b, rings, kind_a, int(rng.integers(low, high)), start, end)
+    b_start = start + rng.random() * (end - start)
+    c = add_ring(rng, b, rings, kind_b, int(rng.integers(low, high)), b_start, b_start + (end - start))
+    person = b.people(1, synthetic=True)
+    when = uniform_ms(rng, 1, b_start, min(b_start + (end - start), LATEST_SIGNUP_MS))
+    coord = b.add(person, "coordinator", when, mode=ident.SYNTHETIC, ring=a, bridge=True, abusive=True)
+    rings[a].bridged_to, rings[c].bridged_to, rings[a].coordinator = c, a, int(coord[0])
+    rings[a].members = np.append(rings[a].members, coord)
+    return a
+
+
+def finish_layout(b: _Builder, n: int, rings: list[Group], groups: list[Group], victims: np.ndarray) -> Layout:
+    """Concatenate the builder's columns and number accounts in sign-up order (groups follow)."""
     acc = {k: b.column(k, b.accounts) for k in b.accounts}
     per = {k: b.column(k, b.persons) for k in b.persons}
     person_plan = PersonPlan(
@@ -336,6 +369,12 @@ def _reregistrations(rng: np.random.Generator, b: _Builder, n_people: int) -> No
 
 def _households(rng: np.random.Generator, b: _Builder, target_people: int) -> None:
     sizes = np.asarray(_sizes_from(rng, max(target_people, 4), [2, 3, 4], [0.45, 0.35, 0.2]))
+    add_households(rng, b, sizes, 0.85)
+
+
+def add_households(rng: np.random.Generator, b: _Builder, sizes: np.ndarray, same_last: float) -> np.ndarray:
+    """Households of the given sizes at one postcode each (a same_last share carry the head's last name),
+    created over the whole window; their account indices, household by household."""
     total = int(sizes.sum())
     first = b.n_people + np.cumsum(sizes) - sizes
     head = np.repeat(first, sizes)
@@ -343,11 +382,11 @@ def _households(rng: np.random.Generator, b: _Builder, target_people: int) -> No
     persons = b.people(
         total,
         kin_head=np.where(is_head, -1, head),
-        same_last=rng.random(total) < 0.85,
+        same_last=rng.random(total) < same_last,
         same_postcode=True,
     )
     household = np.repeat(np.arange(len(sizes)), sizes)
-    b.add(persons, "household", uniform_ms(rng, total, START_MS, LATEST_SIGNUP_MS), household=household)
+    return b.add(persons, "household", uniform_ms(rng, total, START_MS, LATEST_SIGNUP_MS), household=household)
 
 
 def _sizes_from(rng: np.random.Generator, target: int, values: list[int], probs: list[float]) -> list[int]:
@@ -356,12 +395,19 @@ def _sizes_from(rng: np.random.Generator, target: int, values: list[int], probs:
     return [int(v) for v in draws[:cut]]
 
 
-def _lookalikes(rng: np.random.Generator, b: _Builder, groups: list[Group], scale: float) -> None:
-    """Benign groups that share one identifier, at sizes that look like small rings."""
+def lookalikes(
+    rng: np.random.Generator,
+    b: _Builder,
+    groups: list[Group],
+    scale: float,
+    per_10k: tuple[float, float, float] = (2.5, 2.5, 5.0),
+) -> None:
+    """Benign groups that share one identifier, at sizes that look like small rings: campus IPs, internet
+    cafes and family cards (per_10k of each)."""
     specs = [
-        ("campus_ip", max(2, round(2.5 * scale)), 20, 50),
-        ("internet_cafe", max(2, round(2.5 * scale)), 6, 10),
-        ("family_card", max(3, round(5 * scale)), 2, 3),
+        ("campus_ip", max(2, round(per_10k[0] * scale)), 20, 50),
+        ("internet_cafe", max(2, round(per_10k[1] * scale)), 6, 10),
+        ("family_card", max(3, round(per_10k[2] * scale)), 2, 3),
     ]
     for kind, count, low, high in specs:
         for _ in range(count):
