@@ -14,7 +14,7 @@ import neo4j
 import pytest
 
 from entity_resolution.errors import EntityResolutionError, GraphError
-from entity_resolution.graph.connection import connect, open_driver
+from entity_resolution.graph.connection import connect, graph_errors, open_driver
 from entity_resolution.graph.server import ensure_password
 from entity_resolution.settings import Settings
 
@@ -113,3 +113,21 @@ def test_shared_sticky_folder_is_left_alone(tmp_path: Path) -> None:
     shared.chmod(0o1777)
     ensure_password(shared / "password")
     assert _mode(shared) == 0o1777 and _mode(shared / "password") == 0o600
+
+
+@pytest.mark.parametrize("error", [
+    neo4j.exceptions.ServiceUnavailable("Couldn't connect to 127.0.0.1:7687 (resolved to ()):\nConnection refused"),
+    neo4j.exceptions.SessionExpired("Failed to read from defunct connection"),
+    neo4j.exceptions.TransientError("deadlock detected"),
+])  # fmt: skip
+def test_losing_the_server_mid_work_is_one_line_saying_to_rerun(error: Exception) -> None:
+    uri = "neo4j+s://db.example.org"
+    with pytest.raises(GraphError) as info, graph_errors(uri):
+        raise error
+    message = str(info.value)
+    assert uri in message and "run the same command again" in message and "\n" not in message
+
+
+def test_a_bad_query_stays_a_bug() -> None:
+    with pytest.raises(neo4j.exceptions.ClientError), graph_errors("bolt://localhost"):
+        raise neo4j.exceptions.ClientError("Invalid input 'MATHC'")
