@@ -118,7 +118,7 @@ def test_failed_write_leaves_previous_files(detected: Path, monkeypatch: pytest.
 
     before = (detected / "rings.csv").read_bytes()
     calls = {"n": 0}
-    real = output.pacsv.write_csv
+    real = output.write_csv  # the spreadsheet-safe CSV writer (export/tables.py)
 
     def flaky(*args: object, **kwargs: object) -> None:
         calls["n"] += 1
@@ -126,7 +126,7 @@ def test_failed_write_leaves_previous_files(detected: Path, monkeypatch: pytest.
             raise OSError("disk full")
         real(*args, **kwargs)
 
-    monkeypatch.setattr(output.pacsv, "write_csv", flaky)
+    monkeypatch.setattr(output, "write_csv", flaky)
     with pytest.raises(OSError, match="disk full"):
         compute_signals(detected, DetectSettings(ring_min_entities=10))
     assert (detected / "rings.csv").read_bytes() == before

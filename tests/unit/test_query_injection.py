@@ -38,6 +38,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     (_ER + "ingest/read.py", "_stage_csv"): "scratch table names; contract column names; path/header are $params",
     (_ER + "ingest/read.py", "_stage_parquet"): "scratch table name; contract column names",
     (_ER + "ingest/read.py", "_stage_jsonl"): "scratch table names; the path and columns are $params",
+    (_ER + "ingest/read.py", "_check_json_nesting"): "scratch table names; contract column names quoted by _q; "
+                                                      "path and columns are $params",
     (_ER + "ingest/standardise.py", "standardise"): "temp table and macro names from _TEMP_TABLES/_MACROS",
     (_ER + "ingest/standardise.py", "_create_value_macros"): "rules.py constants quoted by _lit",
     (_ER + "ingest/standardise.py", "_python_lookup"): "table/view names passed by our callers",
@@ -66,6 +68,13 @@ ALLOWED: dict[tuple[str, str], str] = {
     (_ER + "detect/finish.py", "finish"): "_SIGNATURE column names; our own SQL snippets and a true/false",
     (_ER + "detect/incremental.py", "incremental"): "the node-kind constant ENTITY",
     (_ER + "detect/inprocess.py", "compute"): "DuckDB variable names from a fixed tuple; values are $v",
+    # erasure: our own table names; the forgotten ids and values go in as $params / temp tables
+    (_ER + "forget/forget_list.py", "apply_at_ingest"): "table names from INPUT_TABLES",
+    (_ER + "forget/run_folder.py", "forbidden_values"): "_uses_sql(): our constant SQL over std_* tables",
+    (_ER + "forget/run_folder.py", "_rebuild_duckdb"): "table/column names listed from our own er.duckdb's "
+                                                      "catalog, quoted by _q",
+    # demo world scoring: a score column name constant
+    (_ER + "demo/world/quality.py", "score_world"): "RISK_SQL with the column name risk_score/component_size",
     # benchmarks (our own measuring code)
     ("benchmarks/accuracy_demo.py", "run_splink_default"): "Splink's physical table name",
     ("benchmarks/febrl.py", "_load"): "table names from a fixed tuple",
