@@ -7,7 +7,7 @@ IP prefix, and every resolution-hub value) replaced by HMAC-SHA-256(key, value) 
 Everything that reads identifiers out of er.duckdb (the run folder's exports, the Neo4j loader, the bulk
 import, detection) opens the database with `open_run_db` / `use_catalog`, which put `pseudo` first on the
 search path: the same SQL then reads hashes, and a column that is not published fails loudly instead of
-leaking. er.duckdb itself keeps the raw tables (the evidence store; docs/security-pseudo.md).
+leaking. er.duckdb itself keeps the raw tables (the evidence store; docs/security.md).
 
 The HMAC runs in DuckDB SQL (sha256 over BLOBs, RFC 2104): the key's inner and outer pads go in as query
 parameters, so the key is never written to the database, a file or the terminal.
