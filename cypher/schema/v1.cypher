@@ -12,6 +12,7 @@ CREATE CONSTRAINT ip_prefix IF NOT EXISTS FOR (n:IPPrefix) REQUIRE n.prefix IS U
 CREATE CONSTRAINT run_id IF NOT EXISTS FOR (n:Run) REQUIRE n.run_id IS UNIQUE;
 CREATE CONSTRAINT ring_id IF NOT EXISTS FOR (n:Ring) REQUIRE n.ring_id IS UNIQUE;
 CREATE CONSTRAINT detection_id IF NOT EXISTS FOR (n:Detection) REQUIRE n.detection_id IS UNIQUE;
+CREATE CONSTRAINT tombstone_account_sha256 IF NOT EXISTS FOR (t:Tombstone) REQUIRE t.account_sha256 IS UNIQUE;
 CREATE INDEX load_step IF NOT EXISTS FOR (n:LoadStep) ON (n.run_id, n.step);
 CREATE CONSTRAINT schema_version IF NOT EXISTS FOR (n:SchemaVersion) REQUIRE n.version IS UNIQUE;
 CREATE INDEX account_run IF NOT EXISTS FOR (n:Account) ON (n.run_id);
