@@ -128,7 +128,8 @@ LabelsOpt = Annotated[Path | None, typer.Option("--labels", "-l",
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time; data after it is ignored. "
                                              "Default: the newest timestamp in the input.")]
 ModelOpt = Annotated[Path | None, typer.Option("--model", envvar="ER_MODEL_PATH",
-                                               help="Splink model JSON (default: the packaged splink_models/default.json).")]
+                                               help="Splink model JSON (default: the packaged "
+                                                    "splink_models/default.json).")]
 MatchOpt = Annotated[float | None, typer.Option("--match-threshold",
                                                 help="Probability at which a link can mean same "
                                                      "person (personal evidence must also reach min_personal_weight).")]
