@@ -297,6 +297,8 @@ def demo(
     neo4j_uri: Neo4jUriOpt = None,
     force: ForceOpt = False,
     pseudonymise: PseudonymiseOpt = None,
+    world: Annotated[str, typer.Option("--world", help="default (tidy) or realistic (offices, households, "
+                                       "kiosks, NATs and other benign look-alikes; docs/demo-data.md).")] = "default",
 ) -> None:
     """Generate the synthetic demo data set and run the whole pipeline on it."""
     from . import pipeline
@@ -304,7 +306,7 @@ def demo(
 
     settings = _settings(pseudonymise=pseudonymise)
     with _errors(), _progress() as progress:
-        result, scores = run_demo(out, settings, size=size, seed=seed, train=train, force=force,
+        result, scores = run_demo(out, settings, size=size, seed=seed, train=train, force=force, world=world,
                                   progress=progress)
     _summary(f"demo → {out / 'run'}", {**result.counts, **scores}, result.phase_seconds)
     if neo4j or neo4j_uri:
