@@ -128,7 +128,8 @@ LabelsOpt = Annotated[Path | None, typer.Option("--labels", "-l",
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time; data after it is ignored. "
                                              "Default: the newest timestamp in the input.")]
 ModelOpt = Annotated[Path | None, typer.Option("--model", envvar="ER_MODEL_PATH",
-                                               help="Splink model JSON (default splink_models/default.json).")]
+                                               help="Splink model JSON (default: the packaged "
+                                                    "splink_models/default.json).")]
 MatchOpt = Annotated[float | None, typer.Option("--match-threshold",
                                                 help="Probability at which a link can mean same "
                                                      "person (personal evidence must also reach min_personal_weight).")]
@@ -296,6 +297,8 @@ def demo(
     neo4j_uri: Neo4jUriOpt = None,
     force: ForceOpt = False,
     pseudonymise: PseudonymiseOpt = None,
+    world: Annotated[str, typer.Option("--world", help="default (tidy) or realistic (offices, households, "
+                                       "kiosks, NATs and other benign look-alikes; docs/demo-data.md).")] = "default",
 ) -> None:
     """Generate the synthetic demo data set and run the whole pipeline on it."""
     from . import pipeline
@@ -303,7 +306,7 @@ def demo(
 
     settings = _settings(pseudonymise=pseudonymise)
     with _errors(), _progress() as progress:
-        result, scores = run_demo(out, settings, size=size, seed=seed, train=train, force=force,
+        result, scores = run_demo(out, settings, size=size, seed=seed, train=train, force=force, world=world,
                                   progress=progress)
     _summary(f"demo → {out / 'run'}", {**result.counts, **scores}, result.phase_seconds)
     if neo4j or neo4j_uri:

@@ -10,13 +10,14 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from .errors import EntityResolutionError, InputError, Problem
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = REPO_ROOT / "splink_models" / "default.json"
+# Package data (the repo's top-level splink_models/ links to it), so an installed wheel has its model.
+DEFAULT_MODEL = Path(str(files("entity_resolution") / "splink_models" / "default.json"))
 
 
 def _default_forget_list() -> Path:

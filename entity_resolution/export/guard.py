@@ -22,7 +22,8 @@ _RUN_FILE = re.compile(
 )
 # What the demo generator writes into DEMO/input (entity_resolution/demo/generator.py), in any input format.
 _DEMO_INPUT_FILE = re.compile(
-    r"^(?:(?:accounts|devices|payments|labels)\.(?:csv|parquet|jsonl)|truth(?:_rings)?\.(?:csv|parquet))$"
+    r"^(?:(?:accounts|devices|payments|labels)\.(?:csv|parquet|jsonl)|truth(?:_rings|_lookalikes)?\.(?:csv|parquet)"
+    r"|world\.json)$"
 )
 # An `er detect --out ROOT` export root: dated folders, the `latest` link, the hidden temporaries of a run.
 _EXPORT_ENTRY = re.compile(r"^(?:\d{4}-\d{2}-\d{2}T\d{6}Z(?:-\d+)?|latest|\..+\.tmp-.+|\..+\.old-.+)$")

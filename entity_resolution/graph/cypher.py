@@ -1,15 +1,18 @@
-"""Cypher lives in cypher/*.cypher, one query per file with a header naming its parameters."""
+"""Cypher lives in the package's cypher/*.cypher (package data; the repo's top-level cypher/ links to it), one query
+per file with a header naming its parameters."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import LiteralString, cast
 
 from ..errors import QueryNotFoundError
 
-CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
+# Wheels install unzipped, so the package data is a real folder (rglob and relative paths work on it).
+CYPHER_DIR = Path(str(files("entity_resolution") / "cypher"))
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 

@@ -26,13 +26,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from ..errors import GraphError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_POM = REPO_ROOT / "neo4j" / "pom.xml"
+# The Maven project that assembles the server: package data (the repo's top-level neo4j/ links to it). Maven
+# runs on a copy in the server home, so an installed package is never written to.
+DEFAULT_POM = Path(str(files("entity_resolution.graph") / "maven" / "pom.xml"))
 USER = "neo4j"
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"  # what `neo4j-admin` runs, in one JVM (the bootloader forks another)
@@ -319,7 +321,12 @@ def is_installed(config: ServerConfig) -> bool:
 def _run_maven(config: ServerConfig, paths: ServerPaths, staging: Path, say: Progress) -> bool:
     """Run the repo's Maven project into staging/; returns whether GDS resolved. Raises if server/APOC failed."""
     modules = ":er-neo4j-server,:er-neo4j-apoc" + (",:er-neo4j-gds" if config.gds else "")
-    cmd = [config.maven, "-f", str(config.pom), "--batch-mode", "--fail-at-end", "-pl", modules,
+    # Maven writes target/ folders beside the poms: build a copy in the server home, never the package itself.
+    project = paths.home / "maven-project"
+    shutil.rmtree(project, ignore_errors=True)
+    shutil.copytree(config.pom.parent, project, ignore=shutil.ignore_patterns("target"))
+    pom = project / config.pom.name
+    cmd = [config.maven, "-f", str(pom), "--batch-mode", "--fail-at-end", "-pl", modules,
            "package", f"-Der.neo4j.home={staging}"]  # fmt: skip
     building = re.compile(r"Building er-neo4j-(\w+) .*\[(\d+)/(\d+)\]")
     module, downloads = "project", 0
@@ -329,7 +336,7 @@ def _run_maven(config: ServerConfig, paths: ServerPaths, staging: Path, say: Pro
         log.flush()
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-            cwd=config.pom.parent,
+            cwd=project,
         )  # fmt: skip
         assert proc.stdout is not None
         for line in proc.stdout:

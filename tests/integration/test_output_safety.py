@@ -309,3 +309,15 @@ def test_train_never_overwrites_a_file_that_is_not_a_model(small_data: Generated
     assert notes.read_text() == '{"my": "notes"}'
     folder = er("train", *_inputs(small_data), "--model-out", str(tmp_path))
     assert folder.returncode == 2 and "a folder" in folder.stderr
+
+
+def test_demo_worlds_rerun_over_their_own_folder(tmp_path: Path) -> None:
+    """A demo folder of either world is ours: a second `er demo` replaces it (the world's extra truth files and
+    world.json included); an unknown world is bad input."""
+    out = tmp_path / "demo"
+    for _ in range(2):
+        result = er("demo", "--world", "realistic", "--size", "2000", "--out", str(out))
+        assert result.returncode == 0, result.stderr
+    assert (out / "input" / "world.json").is_file() and is_run_folder(out / "run")
+    wrong = er("demo", "--world", "fantasy", "--out", str(tmp_path / "other"))
+    assert wrong.returncode == 2 and "--world" in wrong.stderr and not (tmp_path / "other").exists()
