@@ -55,9 +55,11 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     config: Annotated[Path | None, typer.Option("--config", envvar="ER_CONFIG",
                                                 help="TOML settings file (keys as in Settings, "
-                                                     "optionally under \\[er]).")] = None,  # \\[: not rich markup
+                                                     "optionally under \\[er]; detection settings "
+                                                     "under \\[detect]).")] = None,  # \\[: not rich markup
 ) -> None:
-    """Settings come from defaults < the TOML file < ER_* environment variables < flags."""
+    """Settings come from defaults < the TOML file < ER_* environment variables < flags
+    (detection settings: the file's \\[detect] table < ER_DETECT_* variables)."""
     _State.quiet, _State.debug, _State.config = quiet, debug, config
 
 
@@ -248,15 +250,18 @@ def run(
 ) -> None:
     """Resolve accounts, devices and payments into entities; write entities, links and a manifest."""
     from . import pipeline
+    from .detect.settings import DetectSettings
 
     settings = _settings(model_path=model, match_threshold=match_threshold,
                          cluster_threshold=cluster_threshold, pseudonymise=pseudonymise)
     if neo4j or neo4j_uri:
         settings = _graph_settings(settings, neo4j_uri, neo4j_user, neo4j_database)
+    with _errors():  # the settings file's [detect] table and ER_DETECT_* variables, before any work
+        detect_settings = DetectSettings.load(_State.config)
     with _errors(), _progress() as progress:
         result = pipeline.run(Inputs(accounts, devices, payments, labels), out, settings, as_of=as_of,
                               train_first=train, previous=previous, incremental=incremental,
-                              force=force, progress=progress)
+                              force=force, progress=progress, detect_settings=detect_settings)
     _summary(f"{result.run_id} → {out}", result.counts, result.phase_seconds)
     if neo4j or neo4j_uri:
         with _errors(), _load_progress() as load_progress:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,16 +50,6 @@ def _errors(debug: bool) -> Iterator[None]:
         raise typer.Exit(code=EXIT_FAILURE) from exc
 
 
-def _parse_as_of(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError([Problem("--as-of", None, None, "an ISO-8601 timestamp", repr(value))]) from exc
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
 def _check_previous(path: Path | None) -> None:
     if path is not None and not (path / "signals.parquet").is_file():
         raise InputError([Problem(str(path), None, None, "an `er detect` export or run folder with signals.parquet",
@@ -86,7 +75,8 @@ def detect(
     from_run: Annotated[Path | None, typer.Option("--from", help="Detect in-process on this run folder "
                                                   "instead of the graph (no Neo4j needed).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time for growth windows; data after it "
-                                              "is ignored. Default: the run's as-of.")] = None,
+                                              "is ignored. Default: ER_DETECT_AS_OF, the settings file's "
+                                              "\\[detect] as_of, else the run's as-of.")] = None,
     neo4j_uri: Annotated[str | None, typer.Option("--neo4j-uri", envvar="ER_NEO4J_URI",
                                                   help="Bolt URI of your own Neo4j; password from "
                                                        "NEO4J_PASSWORD or a prompt. Default: the managed "
@@ -103,6 +93,9 @@ def detect(
 ) -> None:
     """Re-run detection (rings, bridges, growth, risk) and write a new dated export folder.
 
+    Detection settings: defaults < the --config file's \\[detect] table < ER_DETECT_<FIELD> variables < --as-of
+    (docs/signals.md lists them).
+
     Safe for cron and systemd timers: a second run on the same --out while one is running exits with code 3;
     folders are complete or absent. Exit codes: 0 ok, 1 failure, 2 bad input, 3 locked.
     """
@@ -113,7 +106,8 @@ def detect(
     quiet = bool(_root_flag(ctx, "quiet"))
     debug = bool(_root_flag(ctx, "debug"))
     with _errors(debug):
-        settings = DetectSettings(as_of=_parse_as_of(as_of))
+        # defaults < the settings file's [detect] table < ER_DETECT_* variables < --as-of
+        settings = DetectSettings.load(_root_flag(ctx, "config"), as_of=as_of)
         _check_previous(diff_against)
         _check_run(from_run)
         check_export_root(out, force=force)  # before the lock or any folder is made

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .dbutil import scalar
@@ -23,6 +23,9 @@ from .export.tables import write_table
 from .ingest import Inputs
 from .pseudonym import key_from_settings, manifest_entry, publish
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .detect.settings import DetectSettings
 
 # progress(phase, done): called with done=False when a phase starts and done=True when it ends.
 ProgressFn = Callable[[str, bool], None]
@@ -172,7 +175,8 @@ def train(inputs: Inputs, model_out: Path, settings: Settings, *, as_of: str | d
 
 def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datetime | None = None,
         train_first: bool = False, previous: Path | None = None, incremental: bool = False,
-        force: bool = False, progress: ProgressFn | None = None) -> RunResult:
+        force: bool = False, progress: ProgressFn | None = None,
+        detect_settings: DetectSettings | None = None) -> RunResult:
     """Resolve the inputs into entities and write the run folder atomically.
 
     out_dir must be new, empty or an earlier run folder of ours; force replaces anything else except a folder
@@ -180,6 +184,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
 
     incremental: the inputs hold only records new since `previous` (a run folder); they are resolved against
     it without scoring its old pairs again (match/incremental.py).
+    detect_settings: the in-process detection's parameters (DetectSettings.load); None means the defaults.
     """
     from .match.entities import assign_entity_ids
 
@@ -246,7 +251,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             from .detect import compute_signals
 
             prev = previous if previous is not None and (previous / "signals.parquet").is_file() else None
-            detection = compute_signals(tmp, previous=prev, run_id=run_id, run_as_of=when)
+            detection = compute_signals(tmp, detect_settings, previous=prev, run_id=run_id, run_as_of=when)
         counts_out = {
             **{f"{k}_rows": v for k, v in summary.rows.items()},
             "entities": int(n_distinct),

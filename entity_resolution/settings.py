@@ -1,6 +1,8 @@
 """Run settings: defaults < TOML file < ER_* environment variables < CLI flags.
 
 Built once (by the CLI or a caller of the library) and passed down; stages never read os.environ.
+The loading, coercion and checks below are shared with DetectSettings (detect/settings.py: the file's
+[detect] table and ER_DETECT_* variables), so both give the same messages for the same mistakes.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -57,72 +61,87 @@ class Settings:
 
     def __post_init__(self) -> None:
         # Settings built in code get the checks load() applies to files, variables and flags.
-        problems = [Problem(f"setting {f.name}", None, None, expected, _shown(getattr(self, f.name)))
-                    for f in fields(self) if (expected := _out_of_range(f.name, getattr(self, f.name)))]
-        if problems:
-            raise InputError(problems)
+        check_fields(self, _out_of_range)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the non-None overrides applied (CLI flags)."""
         clean = {k: v for k, v in overrides.items() if v is not None}
-        return replace(self, **_coerce(clean, {k: _flag(k) for k in clean}))
+        return replace(self, **coerce(Settings, _out_of_range, clean, {k: _flag(k) for k in clean}))
 
     @classmethod
     def load(
         cls, config_file: Path | None = None, environ: dict[str, str] | None = None, **flags: Any
     ) -> Settings:
         """Defaults, then the TOML file, then ER_* variables, then flags (None means 'not given')."""
-        values: dict[str, Any] = {}
-        origin: dict[str, str] = {}  # setting -> where its value came from, for messages
+        table: dict[str, Any] = {}
         if config_file is not None:
-            values.update(_read_toml(config_file))
-            origin.update({name: f"{config_file} key {name}" for name in values})
+            data = read_toml(config_file)
+            # The settings are the [er] table, or the top level when there is none; [detect] is DetectSettings'.
+            table = data.get("er", {k: v for k, v in data.items() if k != "detect"})
+            table = known_table(cls, config_file, "er", table)
+            if "neo4j_password" in table:
+                raise _bad_file(config_file, "no neo4j_password (it comes only from NEO4J_PASSWORD or a prompt)",
+                                "neo4j_password")
+            if "pseudonym_key" in table:
+                raise _bad_file(config_file, "no pseudonym_key (it comes only from ER_PSEUDONYM_KEY or "
+                                "pseudonym_key_file, an owner-only file holding the key)", "pseudonym_key")
         env = os.environ if environ is None else environ
-        names = {f.name for f in fields(cls)}
-        for name in names:
-            key = f"ER_{name.upper()}"
-            if key in env:
-                values[name] = env[key]
-                origin[name] = f"{key} (setting {name})"
+        values, origin = layers(cls, "", {n: f"{config_file} key {n}" for n in table}, table, env, "ER_", flags)
         if "NEO4J_PASSWORD" in env and "neo4j_password" not in values:
             values["neo4j_password"] = env["NEO4J_PASSWORD"]
-        given = {k: v for k, v in flags.items() if v is not None}
-        values.update(given)
-        origin.update({name: _flag(name) for name in given})
-        return cls(**_coerce(values, origin))
+        return cls(**coerce(cls, _out_of_range, values, origin))
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    def bad(expected: str, found: str) -> InputError:
-        return InputError([Problem(f"settings file {path}", None, None, expected, found)])
+def _bad_file(path: Path, expected: str, found: str) -> InputError:
+    return InputError([Problem(f"settings file {path}", None, None, expected, found)])
 
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The whole settings file (`er --config` / ER_CONFIG); a file that cannot be read is one Problem."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise bad("an existing file", "no file at this path") from exc
+        raise _bad_file(path, "an existing file", "no file at this path") from exc
     except IsADirectoryError as exc:
-        raise bad("a file", "a directory") from exc
+        raise _bad_file(path, "a file", "a directory") from exc
     except UnicodeDecodeError as exc:
-        raise bad("UTF-8 text", "bytes that are not UTF-8") from exc
+        raise _bad_file(path, "UTF-8 text", "bytes that are not UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise bad("valid TOML", str(exc)) from exc
-    section = data.get("er", data)
-    if not isinstance(section, dict):
-        raise bad("an [er] table of settings", f"er = {section!r}")
-    names = {f.name for f in fields(Settings)}
-    unknown = sorted(set(section) - names)
+        raise _bad_file(path, "valid TOML", str(exc)) from exc
+
+
+def known_table(cls: type, path: Path, name: str, table: Any) -> dict[str, Any]:
+    """table (the file's [name] table), checked to be a table holding only field names of the dataclass cls."""
+    if not isinstance(table, dict):
+        raise _bad_file(path, f"a [{name}] table of settings", f"{name} = {table!r}")
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(table) - names)
     if unknown:
-        raise bad(f"only known keys ({', '.join(sorted(names))})", f"unknown key(s) {', '.join(unknown)}")
-    if "neo4j_password" in section:
-        raise bad("no neo4j_password (it comes only from NEO4J_PASSWORD or a prompt)", "neo4j_password")
-    if "pseudonym_key" in section:
-        raise bad("no pseudonym_key (it comes only from ER_PSEUDONYM_KEY or pseudonym_key_file, an owner-only "
-                  "file holding the key)", "pseudonym_key")
-    return dict(section)
+        where = "" if name == "er" else f" in [{name}]"  # [er] may also be the top level
+        raise _bad_file(path, f"only known keys{where} ({', '.join(sorted(names))})",
+                        f"unknown key(s) {', '.join(unknown)}")
+    return dict(table)
 
 
-def _flag(name: str) -> str:
-    return f"--{name.replace('_', '-')} (setting {name})"
+def layers(cls: type, label: str, file_origin: Mapping[str, str], table: Mapping[str, Any],
+           env: Mapping[str, str], prefix: str, flags: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The raw values of the dataclass cls's fields: the file's table < <prefix><FIELD> variables < flags
+    (None means 'not given'), and where each came from (for messages). label: "" or "detect " (messages)."""
+    values: dict[str, Any] = dict(table)
+    origin: dict[str, str] = dict(file_origin)
+    for f in fields(cls):
+        key = f"{prefix}{f.name.upper()}"
+        if key in env:
+            values[f.name] = env[key]
+            origin[f.name] = f"{key} ({label}setting {f.name})"
+    given = {k: v for k, v in flags.items() if v is not None}
+    values.update(given)
+    origin.update({name: _flag(name, label) for name in given})
+    return values, origin
+
+
+def _flag(name: str, label: str = "") -> str:
+    return f"--{name.replace('_', '-')} ({label}setting {name})"
 
 
 def _shown(value: Any) -> str:
@@ -139,6 +158,8 @@ def _wrong_type(kind: str, value: Any) -> str | None:
     """For TOML values, which arrive typed: a TOML true or a string where a number is expected."""
     if value is None or kind.startswith("Path"):
         return None
+    if kind.startswith("datetime"):
+        return None if isinstance(value, datetime) else "an ISO-8601 timestamp"
     if kind.startswith("bool"):
         return None if isinstance(value, bool) else "true or false"
     for prefix, wanted, text in (("float", float, "a number"), ("int", int, "a whole number"), ("str", str, "text")):
@@ -167,10 +188,23 @@ def _out_of_range(name: str, value: Any) -> str | None:
     return None
 
 
-def _coerce(values: dict[str, Any], origin: dict[str, str] | None = None) -> dict[str, Any]:
-    """Turn strings from env/TOML into the field types; every bad value is one Problem naming where it came
-    from (the variable, the file's key or the flag), all raised together as an InputError."""
-    types = {f.name: f.type for f in fields(Settings)}
+RangeCheck = Callable[[str, Any], "str | None"]  # (field, value) -> what it should be, or None when fine
+
+
+def check_fields(obj: Any, check: RangeCheck) -> None:
+    """Every field of the dataclass instance obj that check refuses is one Problem, raised together."""
+    problems = [Problem(f"setting {f.name}", None, None, expected, _shown(getattr(obj, f.name)))
+                for f in fields(obj) if (expected := check(f.name, getattr(obj, f.name)))]
+    if problems:
+        raise InputError(problems)
+
+
+def coerce(cls: type, check: RangeCheck, values: dict[str, Any],
+           origin: dict[str, str] | None = None) -> dict[str, Any]:
+    """Turn strings from env/TOML into the field types of the dataclass cls; every bad value is one Problem
+    naming where it came from (the variable, the file's key or the flag), all raised together as an
+    InputError. check: the dataclass's own range rules."""
+    types = {f.name: f.type for f in fields(cls)}
     out: dict[str, Any] = {}
     problems: list[Problem] = []
     for name, value in values.items():
@@ -188,16 +222,20 @@ def _coerce(values: dict[str, Any], origin: dict[str, str] | None = None) -> dic
                     value = int(value)
                 elif kind.startswith("Path"):
                     value = Path(value)
+                elif kind.startswith("datetime"):
+                    value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             elif kind.startswith("Path") and value is not None:
                 value = Path(value)
         except ValueError:
-            wanted = ("true or false" if kind.startswith("bool")
-                      else "a number" if kind.startswith("float") else "a whole number")
+            wanted = ("true or false" if kind.startswith("bool") else "a number" if kind.startswith("float")
+                      else "an ISO-8601 timestamp" if kind.startswith("datetime") else "a whole number")
             problems.append(Problem(where, None, None, wanted, _shown(value)))
             continue
         if kind.startswith("float") and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        wrong = _wrong_type(kind, value) or _out_of_range(name, value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)  # a time without an offset is UTC, as in the input files
+        wrong = _wrong_type(kind, value) or check(name, value)
         if wrong is not None:
             problems.append(Problem(where, None, None, wrong, _shown(value)))
         out[name] = value

@@ -1,13 +1,19 @@
-"""Detection parameters: one frozen dataclass, recorded in every manifest. docs/signals.md explains each."""
+"""Detection parameters: one frozen dataclass, recorded in every manifest. docs/signals.md explains each.
+
+Set from the settings file's [detect] table, ER_DETECT_<FIELD> variables and flags (DetectSettings.load).
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from ..errors import EntityResolutionError
+from ..settings import check_fields, coerce, known_table, layers, read_toml
 
 # Identifier kinds that join entities, in output order. The Neo4j labels are Device, Card, IP, Email, Phone.
 KINDS: tuple[str, ...] = ("device", "card", "ip", "email", "phone")
@@ -49,24 +55,21 @@ class DetectSettings:
     as_of: datetime | None = None
 
     def __post_init__(self) -> None:
-        problems = []
-        for name in ("hub_max_entities", "hub_floor", "ring_min_entities", "ring_min_identifiers",
-                     "household_max_entities", "bridge_min_part_entities", "fast_min_accounts"):
-            if int(getattr(self, name)) < 0:
-                problems.append(f"{name}: expected a count >= 0, got {getattr(self, name)}")
-        if self.ring_min_entities < 2:
-            problems.append(f"ring_min_entities: expected at least 2, got {self.ring_min_entities}")
-        if self.bridge_min_part_entities < 1:
-            problems.append(f"bridge_min_part_entities: expected at least 1, got {self.bridge_min_part_entities}")
-        if self.hub_percentile is not None and not 0.0 < self.hub_percentile < 1.0:
-            problems.append(f"hub_percentile: expected a share in (0, 1) or None, got {self.hub_percentile}")
-        for f in fields(self):
-            if f.name.startswith(("fast_share", "weight_")) and not 0.0 <= getattr(self, f.name) <= 1.0:
-                problems.append(f"{f.name}: expected a value in [0, 1], got {getattr(self, f.name)}")
-        if self.as_of is not None and self.as_of.tzinfo is None:
-            problems.append("as_of: expected a timezone-aware datetime")
-        if problems:
-            raise EntityResolutionError("invalid detection settings: " + "; ".join(problems))
+        # Settings built in code get the checks load() applies to the file, variables and flags.
+        check_fields(self, _out_of_range)
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, environ: Mapping[str, str] | None = None,
+             **flags: Any) -> DetectSettings:
+        """Defaults, then the settings file's [detect] table (keys are the field names), then ER_DETECT_<FIELD>
+        variables, then flags (None means 'not given'). Same coercion and messages as Settings.load."""
+        table: dict[str, Any] = {}
+        if config_file is not None:
+            table = known_table(cls, config_file, "detect", read_toml(config_file).get("detect", {}))
+        env = os.environ if environ is None else environ
+        values, origin = layers(cls, "detect ", {n: f"{config_file} key detect.{n}" for n in table}, table,
+                                env, "ER_DETECT_", flags)
+        return cls(**coerce(cls, _out_of_range, values, origin))
 
     def with_overrides(self, **overrides: Any) -> DetectSettings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -86,3 +89,26 @@ class DetectSettings:
             rank = max(1, math.ceil(len(ordered) * self.hub_percentile))
             threshold = min(threshold, max(self.hub_floor, ordered[rank - 1]))
         return int(threshold)
+
+
+_COUNTS = ("hub_max_entities", "hub_floor", "ring_min_identifiers", "household_max_entities", "fast_min_accounts")
+
+
+def _out_of_range(name: str, value: Any) -> str | None:
+    """What `name` should be, when value is not that; None when it is fine."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if name in _COUNTS and not (whole and value >= 0):
+        return "a count >= 0"
+    if name == "ring_min_entities" and not (whole and value >= 2):
+        return "a whole number >= 2 (a ring joins at least two entities)"
+    if name == "bridge_min_part_entities" and not (whole and value >= 1):
+        return "a whole number >= 1"
+    if name == "hub_percentile" and value is not None and not (
+            isinstance(value, int | float) and 0.0 < value < 1.0):
+        return "a share in (0, 1) (or unset: no percentile rule)"
+    if name.startswith(("fast_share", "weight_")) and not (
+            isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0):
+        return "a value in [0, 1]"
+    if name == "as_of" and value is not None and not (isinstance(value, datetime) and value.tzinfo is not None):
+        return "a timezone-aware time (or unset: the run's as-of)"
+    return None
