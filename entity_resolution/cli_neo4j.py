@@ -1,6 +1,6 @@
 """`er neo4j install | start | stop | status | schema | import`: a managed local Neo4j server.
 
-Thin layer over graph/server.py (and graph/bulk_import.py).
+Thin layer over the graph/server/ package (and graph/bulk_import.py).
 """
 
 from __future__ import annotations

@@ -47,13 +47,14 @@ def kill_managed_server(config: ServerConfig | None = None) -> int:
     import signal
     import time
 
-    from entity_resolution.graph.server import ServerPaths, _alive
+    from entity_resolution.graph.server import ServerPaths
+    from entity_resolution.graph.server.home import alive
 
     paths = ServerPaths.of(config or ServerConfig.from_env())
     pid = int(json.loads(paths.state_file.read_text(encoding="utf-8"))["pid"])
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 30
-    while _alive(pid):  # also reaps it when this process started it
+    while alive(pid):  # also reaps it when this process started it
         if time.monotonic() > deadline:
             pytest.fail(f"Neo4j (pid {pid}) survived SIGKILL for 30 s", pytrace=False)
         time.sleep(0.1)

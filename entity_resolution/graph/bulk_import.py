@@ -35,6 +35,8 @@ from ..pseudonym import open_run_db
 from . import server
 from .cypher import load_cypher
 from .loader import ISO_UTC, STEPS, apply_schema
+from .server.home import locked, read_json, running_pid
+from .server.process import write_conf
 
 PhaseFn = Callable[[str, str], None]  # (phase, what it is doing); called when each phase starts
 PHASES = ("check", "export", "stop", "import", "start", "schema")
@@ -255,7 +257,7 @@ def bulk_import(config: server.ServerConfig, run_dir: Path, *, database: str = "
 
 def _running_config(config: server.ServerConfig, paths: server.ServerPaths) -> server.ServerConfig:
     """The config with the ports the server actually runs on (it may have been started with other flags)."""
-    state = server._read_json(paths.state_file) or {}
+    state = read_json(paths.state_file) or {}
     bolt, http = state.get("bolt_port"), state.get("http_port")
     return replace(config, bolt_port=bolt if isinstance(bolt, int) else config.bolt_port,
                    http_port=http if isinstance(http, int) else config.http_port)
@@ -313,10 +315,10 @@ def _run_import(config: server.ServerConfig, paths: server.ServerPaths, export: 
     env = {**os.environ, "NEO4J_HOME": str(paths.home), "NEO4J_CONF": str(paths.conf)}
     log = paths.logs / "bulk-import.log"
     paths.logs.mkdir(parents=True, exist_ok=True)
-    with server._locked(paths):
-        if server._running_pid(paths) is not None:
+    with locked(paths):
+        if running_pid(paths) is not None:
             raise GraphError(f"the managed Neo4j in {paths.home} was started again during the import; stop it")
-        server._write_conf(config, paths)
+        write_conf(config, paths)
         with log.open("w", encoding="utf-8") as out:
             out.write("$ " + " ".join(cmd) + "\n")
             out.flush()

@@ -1,6 +1,6 @@
 """Standardisation rules as pure functions, one value at a time.
 
-These are the reference for each rule (see docs/standardisation.md). `standardise.py` runs the same
+These are the reference for each rule (see docs/standardisation.md). `standardise/` runs the same
 rules as DuckDB SQL over whole tables and calls the library-backed ones here (phone, email validity,
 disposable domains, accent folding, IP) only for the distinct values SQL cannot decide itself.
 The unit tests check that both give the same answers.

@@ -40,12 +40,12 @@ ALLOWED: dict[tuple[str, str], str] = {
     (_ER + "ingest/read.py", "_stage_jsonl"): "scratch table names; the path and columns are $params",
     (_ER + "ingest/read.py", "_check_json_nesting"): "scratch table names; contract column names quoted by _q; "
                                                       "path and columns are $params",
-    (_ER + "ingest/standardise.py", "standardise"): "temp table and macro names from _TEMP_TABLES/_MACROS",
-    (_ER + "ingest/standardise.py", "_create_value_macros"): "rules.py constants quoted by _lit",
-    (_ER + "ingest/standardise.py", "_python_lookup"): "table/view names passed by our callers",
-    (_ER + "ingest/standardise.py", "_build_ip_lookup"): "the _IPV4 pattern constant quoted by _lit",
-    (_ER + "ingest/standardise.py", "_phone_validate"): "predicates built from phonenumbers metadata; "
-                                                        "the metadata patterns go in as $params",
+    (_ER + "ingest/standardise/__init__.py", "standardise"): "temp table and macro names from _TEMP_TABLES/_MACROS",
+    (_ER + "ingest/standardise/values.py", "create_value_macros"): "rules.py constants quoted by lit",
+    (_ER + "ingest/standardise/lookup.py", "python_lookup"): "table/view names passed by our callers",
+    (_ER + "ingest/standardise/ips.py", "build_ip_lookup"): "the _IPV4 pattern constant quoted by lit",
+    (_ER + "ingest/standardise/phones.py", "_phone_validate"): "predicates built from phonenumbers metadata; "
+                                                               "the metadata patterns go in as $params",
     # matching
     (_ER + "match/incremental.py", "set_base_aside"): "table names from STD_TABLES",
     (_ER + "match/incremental.py", "append_new_rows"): "table names from STD_TABLES",

@@ -1,4 +1,4 @@
-"""Standardisation: the pure rules (rules.py) and the DuckDB implementation (standardise.py).
+"""Standardisation: the pure rules (rules.py) and the DuckDB implementation (the standardise/ package).
 
 Each messy value is checked twice: through the rule function and through standardise() end to end.
 Generated values then check that the SQL fast paths agree with the libraries they stand in for.
