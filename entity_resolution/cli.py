@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -332,13 +333,15 @@ def main() -> None:
     code (0 ok, 1 failure, 2 bad input, 3 locked, 130 SIGINT, 143 SIGTERM). --debug shows tracebacks."""
     from .interrupts import stop_on_signals
 
+    code: int | str | None
     with stop_on_signals() as received:
         try:
-            app()  # exits through SystemExit, typer's own usage errors and Ctrl-C (130) included
-        except SystemExit:
-            if received.signum is None:
-                raise
-            code = _interrupted(received.name, received.exit_code)
+            try:
+                app()  # exits through SystemExit, typer's own usage errors and Ctrl-C (130) included
+            finally:
+                received.disarm()  # the work is complete or unwound: later signals are ignored
+        except SystemExit as done:
+            code = done.code if received.signum is None else _interrupted(received.name, received.exit_code)
         except Exception as exc:
             if received.signum is not None:  # DuckDB turns the interrupt into an error of its own
                 code = _interrupted(received.name, received.exit_code)
@@ -346,6 +349,9 @@ def main() -> None:
                 raise
             else:
                 code = _unexpected(exc)
+    # Likewise while the interpreter shuts down (the handlers above are gone by now).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(code)
 
 

@@ -19,6 +19,10 @@ from types import FrameType
 @dataclass
 class Received:
     signum: int | None = None
+    armed: bool = True  # False once the work is over: a late signal must not turn a finished command into a failure
+
+    def disarm(self) -> None:
+        self.armed = False
 
     @property
     def name(self) -> str:
@@ -35,6 +39,8 @@ def stop_on_signals() -> Iterator[Received]:
     received = Received()
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if not received.armed:
+            return
         first = received.signum is None
         received.signum = received.signum or signum
         if first:
