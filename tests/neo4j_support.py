@@ -48,7 +48,7 @@ def kill_managed_server(config: ServerConfig | None = None) -> int:
     import time
 
     from entity_resolution.graph.server import ServerPaths
-    from entity_resolution.graph.server.home import alive
+    from entity_resolution.processes import alive
 
     paths = ServerPaths.of(config or ServerConfig.from_env())
     pid = int(json.loads(paths.state_file.read_text(encoding="utf-8"))["pid"])

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import LockedError
-from ..export.atomic import atomic_dir, is_stale_temporary, process_alive
+from ..export.atomic import atomic_dir, is_stale_temporary
+from ..processes import alive
 from .core import DetectResult
 from .output import MANIFEST
 
@@ -80,7 +81,7 @@ def _clean_stale(out_root: Path) -> list[Path]:
     for p in out_root.iterdir():
         if is_stale_temporary(p):
             shutil.rmtree(p, ignore_errors=True)
-        elif p.is_symlink() and _LATEST_TMP.match(p.name) and not process_alive(int(p.name.rsplit("-", 1)[1])):
+        elif p.is_symlink() and _LATEST_TMP.match(p.name) and not alive(int(p.name.rsplit("-", 1)[1])):
             p.unlink()
         else:
             continue

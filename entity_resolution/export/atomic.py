@@ -16,19 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..processes import alive
 
 # .OUT.tmp-run-12345-20261204T101010123456; the pid-less form is what versions before 0.2 left behind.
 _SIBLING = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<kind>[a-z]+)-(?:(?P<pid>\d+)-)?\d{8}T\d+$")
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
 
 
 def is_stale_temporary(path: Path) -> bool:
@@ -36,7 +27,7 @@ def is_stale_temporary(path: Path) -> bool:
     m = _SIBLING.match(path.name)
     if not m or path.is_symlink() or not path.is_dir():
         return False
-    return m["pid"] is None or not process_alive(int(m["pid"]))
+    return m["pid"] is None or not alive(int(m["pid"]))
 
 
 def stale_siblings(out: Path) -> list[Path]:

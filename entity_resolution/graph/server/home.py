@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import GraphError
+from ...processes import alive
 from .config import ENTRY_POINT, ServerPaths
 
 
@@ -69,22 +69,6 @@ def _is_our_server(pid: int, home: Path) -> bool:
     except FileNotFoundError:
         return not Path("/proc/self").exists()  # no /proc (macOS): trust the pid
     return ENTRY_POINT.encode() in cmdline and f"--home-dir={home}".encode() in cmdline
-
-
-def alive(pid: int) -> bool:
-    with suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # reap it if it is our own exited child
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        proc_stat = Path(f"/proc/{pid}/stat").read_text()
-        return proc_stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return True
 
 
 def check_tool(cmd: list[str], name: str, hint: str) -> str:

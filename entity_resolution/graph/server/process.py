@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import GraphError
+from ...processes import alive
 from .config import ADMIN_TOOL, ENTRY_POINT, USER, Progress, ServerConfig, ServerPaths
-from .home import alive, check_tool, locked, read_json, running_pid, write_json, write_text
+from .home import check_tool, locked, read_json, running_pid, write_json, write_text
 from .install import install, is_installed
 from .password import ensure_password, private_folder, read_password
 
