@@ -6,29 +6,25 @@ import hashlib
 import json
 import platform
 import shutil
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .checksum import file_sha256
 from .dbutil import scalar
 from .errors import InputError, Problem
 from .export.atomic import atomic_dir
 from .export.guard import check_run_out
 from .export.tables import write_table
 from .ingest import Inputs
+from .progress import PhaseTimer, ProgressFn
 from .pseudonym import key_from_settings, manifest_entry, publish
-from .settings import Settings
+from .settings import Settings, parse_time
 
 if TYPE_CHECKING:
     from .detect.settings import DetectSettings
-
-# progress(phase, done): called with done=False when a phase starts and done=True when it ends.
-ProgressFn = Callable[[str, bool], None]
 
 
 @dataclass
@@ -39,22 +35,6 @@ class RunResult:
     counts: dict[str, int]
     phase_seconds: dict[str, float] = field(default_factory=dict)
     model_path: Path | None = None
-
-
-class _Phases:
-    def __init__(self, progress: ProgressFn | None) -> None:
-        self.seconds: dict[str, float] = {}
-        self._progress = progress
-
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        if self._progress:
-            self._progress(name, False)
-        start = time.perf_counter()
-        yield
-        self.seconds[name] = round(time.perf_counter() - start, 3)
-        if self._progress:
-            self._progress(name, True)
 
 
 def _connect(path: str, settings: Settings) -> Any:
@@ -97,28 +77,17 @@ def _apply_as_of(con: Any, as_of: datetime) -> None:
 
 
 def _parse_as_of(value: str | datetime | None, newest: datetime | None) -> datetime:
+    """--as-of (text or a time; without an offset: UTC), else the newest timestamp of the input."""
     if value is None:
         if newest is None:
             raise InputError([Problem("accounts", None, "created_at", "at least one timestamp", "none")])
         return newest
     if isinstance(value, datetime):
-        ts = value
-    else:
-        try:
-            ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise InputError(
-                [Problem("--as-of", None, None, "an ISO-8601 timestamp", repr(value))]
-            ) from exc
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise InputError([Problem("--as-of", None, None, "an ISO-8601 timestamp", repr(value))]) from exc
 
 
 def _package_versions() -> dict[str, str]:
@@ -134,7 +103,7 @@ def _package_versions() -> dict[str, str]:
 
 
 def _prepare(con: Any, inputs: Inputs, settings: Settings, as_of: str | datetime | None,
-             phases: _Phases) -> tuple[Any, datetime]:
+             phases: PhaseTimer) -> tuple[Any, datetime]:
     from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
@@ -159,7 +128,7 @@ def train(inputs: Inputs, model_out: Path, settings: Settings, *, as_of: str | d
 
     check_model_out(model_out, force=force)
 
-    phases = _Phases(progress)
+    phases = PhaseTimer(progress)
     con = _connect(":memory:", settings)
     try:
         summary, when = _prepare(con, inputs, settings, as_of, phases)
@@ -194,7 +163,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
     model_given = None if own_model else settings.model_path
     check_run_out(out_dir, [*inputs.files().values(), model_given], force=force)
     started = datetime.now(UTC)
-    phases = _Phases(progress)
+    phases = PhaseTimer(progress)
     prev_entities = previous / "entities.parquet" if previous is not None else None
     if prev_entities is not None and not prev_entities.is_file():
         raise InputError([Problem(str(previous), None, None, "a run folder with entities.parquet",
@@ -270,7 +239,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             "row_counts": counts_out,
             "thresholds": _thresholds(settings),
             "model": {"path": str(model_path) if model_path != tmp / "model.json" else "model.json",
-                      "sha256": _sha256(tmp / "model.json"), "trained_in_run": train_first,
+                      "sha256": file_sha256(tmp / "model.json"), "trained_in_run": train_first,
                       "prior": counts.prior},
             "previous_run": str(previous) if previous else None,
             "incremental": extra or None,
@@ -337,7 +306,7 @@ def _incremental_base(previous: Path | None, settings: Settings, train_first: bo
 
 
 def _resolve_incremental(con: Any, inputs: Inputs, settings: Settings, previous: Path, base: dict[str, Any],
-                         phases: _Phases) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
+                         phases: PhaseTimer) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
     from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
@@ -377,7 +346,7 @@ def resolve_pinned(inputs: Inputs, previous: Path, db_path: Path, settings: Sett
     base = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
     con = _connect(str(db_path), settings)
     try:
-        _prepare(con, inputs, settings, None, _Phases(None))
+        _prepare(con, inputs, settings, None, PhaseTimer())
         con.execute("ATTACH $path AS base (READ_ONLY)", {"path": str(previous / "er.duckdb")})
         for column in TF_COLUMNS:
             con.execute(f"CREATE OR REPLACE TABLE tf_{column} AS SELECT * FROM base.tf_{column}")

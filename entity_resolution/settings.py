@@ -223,7 +223,7 @@ def coerce(cls: type, check: RangeCheck, values: dict[str, Any],
                 elif kind.startswith("Path"):
                     value = Path(value)
                 elif kind.startswith("datetime"):
-                    value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+                    value = parse_time(value)
             elif kind.startswith("Path") and value is not None:
                 value = Path(value)
         except ValueError:
@@ -242,6 +242,13 @@ def coerce(cls: type, check: RangeCheck, values: dict[str, Any],
     if problems:
         raise InputError(problems)
     return out
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO-8601 time as a setting, a variable or --as-of gives it: "Z" means UTC and a time without an offset
+    is UTC, as in the input files. ValueError when it is not ISO-8601."""
+    ts = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 def _bool(text: str) -> bool:

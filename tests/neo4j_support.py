@@ -14,7 +14,7 @@ import pytest
 from entity_resolution.errors import GraphError
 from entity_resolution.graph.server import ServerConfig, managed_connection
 
-START_HINT = "start it with `python -m entity_resolution.cli_neo4j start` (later `er neo4j start`)"
+START_HINT = "start it with `er neo4j start`"
 
 
 def managed_auth() -> tuple[str, str, str]:

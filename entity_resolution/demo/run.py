@@ -7,7 +7,8 @@ from pathlib import Path
 from ..errors import InputError, Problem
 from ..evaluate import score_run
 from ..ingest import Inputs
-from ..pipeline import ProgressFn, RunResult, run
+from ..pipeline import RunResult, run
+from ..progress import ProgressFn
 from ..settings import Settings
 
 

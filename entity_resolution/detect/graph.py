@@ -12,8 +12,6 @@ detection used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,12 +22,12 @@ from neo4j.exceptions import ClientError
 
 from ..errors import GraphError
 from ..graph.cypher import load_cypher
+from ..progress import PhaseTimer, ProgressFn
 from . import facts as F
 from .core import DetectResult, detection_id, write_detection
 from .finish import Outputs, Previous
 from .settings import DetectSettings
 
-ProgressFn = Callable[[str, bool], None]
 BATCH = 5000
 
 
@@ -56,7 +54,8 @@ def _native(value: Any) -> Any:
 
 class _Runner:
     def __init__(self, driver: Driver, database: str, progress: ProgressFn | None) -> None:
-        self.driver, self.database, self.progress = driver, database, progress
+        self.driver, self.database = driver, database
+        self.step = PhaseTimer(progress).phase  # with run.step("rings"): reported as a phase
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
         records, _, _ = self.driver.execute_query(load_cypher(name), params, database_=self.database)
@@ -72,14 +71,6 @@ class _Runner:
         query = load_cypher(name)
         for start in range(0, len(rows), BATCH):
             self.driver.execute_query(query, {"rows": rows[start:start + BATCH], **params}, database_=self.database)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        if self.progress:
-            self.progress(name, False)
-        yield
-        if self.progress:
-            self.progress(name, True)
 
 
 def current_run(driver: Driver, database: str = "neo4j") -> tuple[str, datetime]:

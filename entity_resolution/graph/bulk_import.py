@@ -20,8 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,6 +30,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 
 from ..dbutil import scalar
 from ..errors import GraphError
+from ..progress import PhaseTimer, ProgressFn
 from ..pseudonym import open_run_db
 from . import server
 from .cypher import load_cypher
@@ -38,7 +38,6 @@ from .loader import ISO_UTC, STEPS, apply_schema
 from .server.home import locked, read_json, running_pid
 from .server.process import write_conf
 
-PhaseFn = Callable[[str, str], None]  # (phase, what it is doing); called when each phase starts
 PHASES = ("check", "export", "stop", "import", "start", "schema")
 INDEX_WAIT_SECONDS = 3600
 
@@ -187,24 +186,8 @@ class BulkImportResult:
         return sum(self.seconds.values())
 
 
-class _Clock:
-    def __init__(self, progress: PhaseFn | None) -> None:
-        self.progress = progress
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def phase(self, name: str, message: str) -> Iterator[None]:
-        if self.progress:
-            self.progress(name, message)
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = round(time.perf_counter() - started, 3)
-
-
 def bulk_import(config: server.ServerConfig, run_dir: Path, *, database: str = "neo4j", force: bool = False,
-                progress: PhaseFn | None = None, max_off_heap: str | None = None) -> BulkImportResult:
+                progress: ProgressFn | None = None, max_off_heap: str | None = None) -> BulkImportResult:
     """Import the run folder `run_dir` into `database` of the managed server with neo4j-admin.
 
     Refuses (GraphError) when the database holds data, unless `force`. Starts the managed server first if it
@@ -216,7 +199,7 @@ def bulk_import(config: server.ServerConfig, run_dir: Path, *, database: str = "
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     run_id = manifest["run_id"]
     paths = server.ServerPaths.of(config)
-    clock = _Clock(progress)
+    clock = PhaseTimer(progress)
 
     with clock.phase("check", f"checking that {database} on the managed server has no data"):
         if server.managed_connection(config) is None:

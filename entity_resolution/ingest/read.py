@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import re
 import zlib
 from bisect import bisect_left
@@ -21,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..checksum import file_sha256
+from ..dbutil import one_row, scalar
 from ..errors import InputError, Problem
 from . import Inputs
 
@@ -236,7 +237,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
         raise ValueError("max_examples must be at least 1")
     con.execute("SET TimeZone = 'UTC'")  # timestamps without an offset are UTC
     # CSV and JSON row numbers are rowids, which follow the file only while insertion order is kept.
-    (keep_order,) = _one(con, "SELECT current_setting('preserve_insertion_order')")
+    (keep_order,) = one_row(con, "SELECT current_setting('preserve_insertion_order')")
     con.execute("SET preserve_insertion_order = true")
     found = Collector(max_examples)
     latest = (now or datetime.now(UTC)) + FUTURE_LEEWAY
@@ -244,7 +245,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
     scratch: Scratch = []
     # Checksums are computed in a thread while DuckDB (which releases the GIL) reads the files.
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="er-sha256")
-    digests = {s: hasher.submit(_sha256, p) for s, (p, _) in files.items()}
+    digests = {s: hasher.submit(file_sha256, p) for s, (p, _) in files.items()}
     try:
         staged: dict[str, Staged] = {}
         for source, (path, fmt) in files.items():
@@ -267,8 +268,8 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
             con.execute(f"DROP {kind} IF EXISTS {name}")
         con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
     sha = {s: d.result() for s, d in digests.items()}
-    rows = {s: _scalar(con, f"SELECT count(*) FROM in_{s}") for s in SOURCES}
-    low, high = _one(con, _time_span_sql())
+    rows = {s: int(scalar(con, f"SELECT count(*) FROM in_{s}")) for s in SOURCES}
+    low, high = one_row(con, _time_span_sql())
     return InputSummary(rows, sha, inputs.files(), low, high)
 
 
@@ -301,14 +302,6 @@ def _check_file(path: Path, found: Collector) -> Format | None:
     return None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _show(value: object) -> str:
     if value is None:
         return "an empty value"
@@ -334,17 +327,6 @@ def _ordered(problems: list[Problem], files: list[str]) -> list[Problem]:
         return (order.get(p.file, len(order)), p.file, -1 if p.row is None else p.row, p.column or "")
 
     return sorted(problems, key=key)
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...]:
-    """The single row of an aggregate. fetchall, not fetchone: DuckDB 2 refuses new work on a connection
-    while a result is only partly fetched."""
-    rows = con.execute(sql, params).fetchall()
-    return tuple(rows[0])
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(_one(con, sql)[0])
 
 
 # -- staging: each file into a temp table that knows every record's data row -------------------------------
@@ -605,7 +587,7 @@ def _stage_jsonl(
     _check_json_nesting(con, table, path, names, found)
     filled = ", ".join(f"count({_q(n)})" for n in names)
     empty = f"count_if(coalesce({', '.join(_q(n) for n in names)}) IS NULL)"
-    lines, empty_lines, *counts = _one(con, f"SELECT count(*), {empty}, {filled} FROM {table}")
+    lines, empty_lines, *counts = one_row(con, f"SELECT count(*), {empty}, {filled} FROM {table}")
     if not lines:
         found.add(Problem(str(path), None, None, "one JSON object per line", "no lines"))
         return None
@@ -629,7 +611,7 @@ def _stage_jsonl(
         SELECT rowid + 1 AS _row, _type FROM {kinds} WHERE _type IS DISTINCT FROM 'OBJECT'
         """
     )
-    count, examples = _one(
+    count, examples = one_row(
         con, f"SELECT count(*), min_by({{'row': _row, 'found': _type}}, _row, $n) FROM {bad}", {"n": found.max_examples}
     )
     shown = [(e["row"], _json_found(e["found"])) for e in examples or []]
@@ -642,7 +624,7 @@ def _check_json_nesting(con: duckdb.DuckDBPyConnection, table: str, path: Path, 
     """Report JSON arrays and objects given as values. As text they cannot be told from strings that look
     like them, so columns with a value starting with [ or { are read again as JSON, which tells (measured:
     reading every file as JSON and converting cost as much again as the whole JSON Lines check)."""
-    screen = _one(con, "SELECT " + ", ".join(f"count_if(left({_q(n)}, 1) IN ('[', '{{'))" for n in names)
+    screen = one_row(con, "SELECT " + ", ".join(f"count_if(left({_q(n)}, 1) IN ('[', '{{'))" for n in names)
                   + f" FROM {table}")
     suspects = [n for n, count in zip(names, screen, strict=True) if count]
     if not suspects:
@@ -658,7 +640,7 @@ def _check_json_nesting(con: duckdb.DuckDBPyConnection, table: str, path: Path, 
         {"path": str(path), "columns": dict.fromkeys(suspects, "JSON")},
     )
     try:
-        typed = _one(
+        typed = one_row(
             con,
             "SELECT "
             + ", ".join(f"count_if(k.{_q(n)} IN ('ARRAY', 'OBJECT')), min_by({{'row': k.rowid + 1, 'type': k.{_q(n)}, "
@@ -718,14 +700,14 @@ def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collecto
         limit = {"latest": latest, "latest_date": (latest - timedelta(days=2)).strftime("%Y-%m-%d")}
         return {**more, **(limit if any("$latest" in c[2] for c in used) else {})}
 
-    counts = _one(con, f"SELECT {', '.join(['count(*)', *(f'count_if({c[2]})' for c in checks)])} FROM {stage.view}",
+    counts = one_row(con, f"SELECT {', '.join(['count(*)', *(f'count_if({c[2]})' for c in checks)])} FROM {stage.view}",
                   params(checks))
     if counts[0] == 0 and stage.rejected == 0 and stage.source == "accounts" and not allow_empty:
         found.add(Problem(stage.file, None, None, "at least one account", "no data rows"))
     failing = [(check, n) for check, n in zip(checks, counts[1:], strict=True) if n]
     if not failing:
         return
-    examples = _one(
+    examples = one_row(
         con,
         "SELECT "
         + ", ".join(f"min_by({{'row': _row, 'found': {c[3]}}}, _row, $n) FILTER (WHERE {c[2]})" for c, _ in failing)
@@ -742,23 +724,23 @@ def _check_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged],
     accounts = staged.get("accounts")
     if accounts is None or "account_id" not in accounts.present:
         return
-    count, examples = _one(con, _duplicates_sql(accounts.view), {"n": found.max_examples})
+    count, examples = one_row(con, _duplicates_sql(accounts.view), {"n": found.max_examples})
     dups = [
         (accounts.row(e["row"]), f"{_show(e['found'])} again (first at row {accounts.row(e['first'])})")
         for e in examples or []
     ]
     found.add_group(accounts.file, "account_id", "a unique account_id", count, dups)
     if known is not None:
-        count, examples = _one(con, _known_sql(accounts.view, known), {"n": found.max_examples})
+        count, examples = one_row(con, _known_sql(accounts.view, known), {"n": found.max_examples})
         repeats = [(accounts.row(e["row"]), f"{_show(e['found'])}, already in the previous run")
                    for e in examples or []]
         found.add_group(accounts.file, "account_id", "an account_id new to this incremental run", count, repeats)
-    if accounts.rejected or (known is None and not _scalar(con, f"SELECT count(*) FROM {accounts.view}")):
+    if accounts.rejected or (known is None and not int(scalar(con, f"SELECT count(*) FROM {accounts.view}"))):
         return  # with account rows unreadable or absent, every reference would look orphaned
     for source, stage in staged.items():
         if source == "accounts" or "account_id" not in stage.present:
             continue
-        count, examples = _one(con, _orphans_sql(stage.view, accounts.view, known), {"n": found.max_examples})
+        count, examples = one_row(con, _orphans_sql(stage.view, accounts.view, known), {"n": found.max_examples})
         orphans = [(stage.row(e["row"]), f"{_show(e['found'])}, not in {accounts.file}") for e in examples or []]
         found.add_group(stage.file, "account_id", "an account_id listed in accounts", count, orphans)
 

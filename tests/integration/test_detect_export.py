@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from entity_resolution import pipeline
-from entity_resolution.cli_detect import EXIT_LOCKED
+from entity_resolution.cli.detect import EXIT_LOCKED
 from entity_resolution.demo.generator import GeneratedPaths
 from entity_resolution.detect.export import LATEST, exports
 from entity_resolution.ingest import Inputs
@@ -21,7 +21,7 @@ from entity_resolution.settings import Settings
 # `er detect` as the lead wires it into cli.py: register() on a Typer app with a root callback.
 SCRIPT = """
 import typer
-from entity_resolution.cli_detect import register
+from entity_resolution.cli.detect import register
 
 app = typer.Typer(pretty_exceptions_enable=False)
 

@@ -13,7 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from entity_resolution import pipeline
-from entity_resolution.cli_detect import register
+from entity_resolution.cli.detect import register
 from entity_resolution.demo.generator import GeneratedPaths
 from entity_resolution.detect import compute_signals
 from entity_resolution.detect.core import DetectResult

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from entity_resolution.cli_detect import EXIT_BAD_INPUT, EXIT_LOCKED, register
+from entity_resolution.cli.detect import EXIT_BAD_INPUT, EXIT_LOCKED, register
 from entity_resolution.detect.export import EXIT_LOCKED as LIBRARY_EXIT_LOCKED
 from entity_resolution.detect.export import export_lock, lock_path
 

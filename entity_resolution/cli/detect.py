@@ -6,48 +6,26 @@ Exit codes: 0 ok, 1 failure (nothing published), 2 bad input (e.g. --diff-agains
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from .errors import EntityResolutionError, InputError, LockedError, Problem
+from ..errors import InputError, Problem
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_LOCKED,
+    Neo4jDbOpt,
+    Neo4jUriOpt,
+    Neo4jUserOpt,
+    Root,
+    cli_errors,
+    graph_settings,
+    summary,
+)
 
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
-EXIT_LOCKED = 3  # same as entity_resolution.detect.export.EXIT_LOCKED (kept here so --help imports stay light)
-
-console = Console(stderr=True)
-out_console = Console()
-
-
-def _root_flag(ctx: typer.Context, name: str) -> Any:
-    """A flag of the root `er` callback (--quiet, --debug, --config), when run under it."""
-    return ctx.find_root().params.get(name)
-
-
-@contextmanager
-def _errors(debug: bool) -> Iterator[None]:
-    try:
-        yield
-    except LockedError as exc:
-        console.print(f"[yellow]Locked:[/yellow] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(code=EXIT_LOCKED) from exc
-    except InputError as exc:
-        if debug:
-            raise
-        console.print(f"[red]Bad input[/red]: {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(code=EXIT_BAD_INPUT) from exc
-    except EntityResolutionError as exc:
-        if debug:
-            raise
-        console.print(f"[red]Error:[/red] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(code=EXIT_FAILURE) from exc
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_LOCKED", "detect", "register"]
 
 
 def _check_previous(path: Path | None) -> None:
@@ -59,7 +37,7 @@ def _check_previous(path: Path | None) -> None:
 def _check_run(path: Path | None) -> None:
     """The --from run folder's manifest, checked before the export root or its lock is made."""
     if path is not None:
-        from .detect.inprocess import read_manifest
+        from ..detect.inprocess import read_manifest
 
         read_manifest(path)
 
@@ -77,13 +55,9 @@ def detect(
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time for growth windows; data after it "
                                               "is ignored. Default: ER_DETECT_AS_OF, the settings file's "
                                               "\\[detect] as_of, else the run's as-of.")] = None,
-    neo4j_uri: Annotated[str | None, typer.Option("--neo4j-uri", envvar="ER_NEO4J_URI",
-                                                  help="Bolt URI of your own Neo4j; password from "
-                                                       "NEO4J_PASSWORD or a prompt. Default: the managed "
-                                                       "server.")] = None,
-    neo4j_user: Annotated[str | None, typer.Option("--neo4j-user", help="Neo4j user (default neo4j).")] = None,
-    neo4j_database: Annotated[str | None, typer.Option("--neo4j-database",
-                                                       help="Neo4j database (default neo4j).")] = None,
+    neo4j_uri: Neo4jUriOpt = None,
+    neo4j_user: Neo4jUserOpt = None,
+    neo4j_database: Neo4jDbOpt = None,
     no_gds: Annotated[bool, typer.Option("--no-gds", help="Use the plain Cypher/APOC queries even when GDS "
                                          "is installed.")] = False,
     no_write_back: Annotated[bool, typer.Option("--no-write-back", help="Do not write rings and signals "
@@ -99,56 +73,39 @@ def detect(
     Safe for cron and systemd timers: a second run on the same --out while one is running exits with code 3;
     folders are complete or absent. Exit codes: 0 ok, 1 failure, 2 bad input, 3 locked.
     """
-    from .detect import DetectSettings
-    from .detect.export import newest_export, run_export
-    from .export.guard import check_export_root
+    from ..detect import DetectSettings
+    from ..detect.export import newest_export, run_export
+    from ..export.guard import check_export_root
+    from ..settings import Settings
 
-    quiet = bool(_root_flag(ctx, "quiet"))
-    debug = bool(_root_flag(ctx, "debug"))
-    with _errors(debug):
+    root = Root.of(ctx)
+    with cli_errors(root.debug, listed=False):
         # defaults < the settings file's [detect] table < ER_DETECT_* variables < --as-of
-        settings = DetectSettings.load(_root_flag(ctx, "config"), as_of=as_of)
+        settings = DetectSettings.load(root.config, as_of=as_of)
         _check_previous(diff_against)
         _check_run(from_run)
         check_export_root(out, force=force)  # before the lock or any folder is made
         if from_run is not None:
-            from .detect import compute_signals
+            from ..detect import compute_signals
 
             def produce(tmp: Path) -> Any:
                 previous = diff_against or newest_export(out)
                 return compute_signals(from_run, settings, previous, out_dir=tmp)
         else:
-            graph_settings = _graph_settings(_root_flag(ctx, "config"), neo4j_uri, neo4j_user, neo4j_database)
+            graph = graph_settings(Settings.load(root.config), neo4j_uri, neo4j_user, neo4j_database)
 
             def produce(tmp: Path) -> Any:
-                from .detect.graph import detect_graph
-                from .graph.connection import graph_session
+                from ..detect.graph import detect_graph
+                from ..graph.connection import graph_session
 
-                with graph_session(graph_settings) as driver:
-                    return detect_graph(driver, tmp, settings, database=graph_settings.neo4j_database,
+                with graph_session(graph) as driver:
+                    return detect_graph(driver, tmp, settings, database=graph.neo4j_database,
                                         previous=diff_against or newest_export(out),
                                         use_gds=False if no_gds else None, write=not no_write_back,
-                                        inputs={"neo4j_uri": graph_settings.neo4j_uri or "managed"})
+                                        inputs={"neo4j_uri": graph.neo4j_uri or "managed"})
 
         result = run_export(out, produce)
-    if not quiet:
-        table = Table(title=f"{result.detection_id} ({result.backend}) → {result.out_dir}")
-        table.add_column("figure")
-        table.add_column("value", justify="right")
-        for k, v in result.counts.items():
-            table.add_row(k, f"{v:,}")
-        out_console.print(table)
-
-
-def _graph_settings(config: Path | None, uri: str | None, user: str | None, database: str | None) -> Any:
-    from .settings import Settings
-
-    settings = Settings.load(config, neo4j_uri=uri, neo4j_user=user, neo4j_database=database)
-    if settings.neo4j_uri and settings.neo4j_password is None:
-        # Never a flag: a password on the command line ends up in shell history and `ps`.
-        password = typer.prompt(f"Password for {settings.neo4j_user}@{settings.neo4j_uri}", hide_input=True)
-        settings = settings.with_overrides(neo4j_password=password)
-    return settings
+    summary(root, f"{result.detection_id} ({result.backend}) → {result.out_dir}", result.counts)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,16 +10,9 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from .errors import EntityResolutionError, InputError, Problem
-
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
-
-console = Console(stderr=True)
-out_console = Console()
+from ..errors import InputError, Problem
+from .common import Root, cli_errors, console, out_console
 
 
 class Kind(StrEnum):
@@ -41,37 +34,27 @@ def lookup(
                                                 "for phone numbers written without +country code.")] = None,
 ) -> None:
     """Print the pseudonym (HMAC-SHA-256 with the run's key) of a raw identifier, to find it in the graph."""
-    from .pseudonym import key_from_settings
-    from .pseudonym import lookup as pseudonyms
-    from .settings import Settings
+    from ..pseudonym import key_from_settings
+    from ..pseudonym import lookup as pseudonyms
+    from ..settings import Settings
 
-    root = ctx.find_root().params
-    try:
-        settings = Settings.load(root.get("config"))
+    root = Root.of(ctx)
+    with cli_errors(root.debug, listed=False):
+        settings = Settings.load(root.config)
         key = key_from_settings(settings)
         found = pseudonyms(value, key, kind.value if kind else None, country)
         if not found:
             raise InputError([Problem("VALUE", None, None,
                                       f"a valid {kind.value if kind else 'identifier'}", "nothing that standardises")])
-    except InputError as exc:
-        if root.get("debug"):
-            raise
-        console.print(f"[red]Bad input[/red]: {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(code=EXIT_BAD_INPUT) from exc
-    except EntityResolutionError as exc:
-        if root.get("debug"):
-            raise
-        console.print(f"[red]Error:[/red] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(code=EXIT_FAILURE) from exc
     # Plain lines, not a table: a 64-digit hash must never be cut or wrapped to fit a narrow terminal.
     for item in found:
-        if root.get("quiet"):
+        if root.quiet:
             out_console.print(f"{item.kind}\t{item.pseudonym}", markup=False, highlight=False, soft_wrap=True)
             continue
         out_console.print(f"{item.kind} {item.standardised}\n  pseudonym {item.pseudonym}\n"
                           f"  in Neo4j  MATCH (n:{item.label} {{{item.prop}: '{item.pseudonym}'}}) RETURN n",
                           markup=False, highlight=False, soft_wrap=True)
-    if not root.get("quiet"):
+    if not root.quiet:
         console.print(f"key id {key.key_id} (compare with manifest.json pseudonymised.key_id)",
                       markup=False, highlight=False)
 

@@ -12,16 +12,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .errors import GraphError
-from .graph import server
-
-console = Console()
-err_console = Console(stderr=True)
+from ..errors import GraphError
+from ..graph import server
+from ..progress import ProgressFn
+from .common import DebugOpt, cli_errors
+from .common import out_console as console
 
 neo4j_app = typer.Typer(
     help=(
@@ -39,21 +38,6 @@ HomeOption = Annotated[
         show_default=False,
     ),
 ]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")]
-
-
-@contextmanager
-def cli_errors(debug: bool) -> Iterator[None]:
-    """GraphError -> one red line (plus the log tail for a failed start) and exit code 1."""
-    try:
-        yield
-    except GraphError as exc:
-        if debug:
-            raise
-        if isinstance(exc, server.ServerStartError):
-            err_console.print(escape(exc.log_tail), style="dim", highlight=False, soft_wrap=True)
-        err_console.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1) from exc
 
 
 @contextmanager
@@ -83,7 +67,7 @@ def install(
     gds: Annotated[
         bool | None, typer.Option("--gds/--no-gds", help="Include Graph Data Science (env ER_NEO4J_GDS).")
     ] = None,
-    debug: DebugOption = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Fetch Neo4j, APOC, GDS and Neo4j Browser with Maven into the server home (fast when already there)."""
     with cli_errors(debug):
@@ -111,7 +95,7 @@ def start(
         str | None, typer.Option(help="Page cache, e.g. 512m (env ER_NEO4J_PAGECACHE; default 512m).")
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt to answer.")] = 180.0,
-    debug: DebugOption = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Start the server in the background (installing it first if needed) and wait until Bolt answers."""
     with cli_errors(debug):
@@ -132,7 +116,7 @@ def start(
 def stop(
     home: HomeOption = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait after SIGTERM before SIGKILL.")] = 60.0,
-    debug: DebugOption = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Stop the server: SIGTERM, then SIGKILL if it has not exited in time."""
     with cli_errors(debug):
@@ -143,7 +127,7 @@ def stop(
 
 
 @neo4j_app.command()
-def status(home: HomeOption = None, debug: DebugOption = False) -> None:
+def status(home: HomeOption = None, debug: DebugOpt = False) -> None:
     """Say whether the server runs, with versions, Bolt URI, Browser URL and where the password is."""
     with cli_errors(debug):
         config = server.ServerConfig.from_env(home=home)
@@ -194,12 +178,12 @@ def schema(
                                                   help="Bolt URI of your own Neo4j (password from NEO4J_PASSWORD). "
                                                        "Default: the managed server.")] = None,
     neo4j_database: Annotated[str, typer.Option("--neo4j-database", help="Database name.")] = "neo4j",
-    debug: DebugOption = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Create the uniqueness constraints and indexes (idempotent, versioned)."""
-    from .graph.connection import graph_session
-    from .graph.loader import apply_schema
-    from .settings import Settings
+    from ..graph.connection import graph_session
+    from ..graph.loader import apply_schema
+    from ..settings import Settings
 
     with cli_errors(debug):
         settings = Settings.load(neo4j_uri=neo4j_uri, neo4j_database=neo4j_database)
@@ -220,7 +204,7 @@ def import_cmd(
                                                      "its heap, e.g. 2g (default: the page cache size).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt when starting Neo4j again.")] = 180.0,
     home: HomeOption = None,
-    debug: DebugOption = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Initial load of a run into an EMPTY database of the managed server with `neo4j-admin database import`.
 
@@ -228,8 +212,8 @@ def import_cmd(
     import replaces the database, the server is started again and the schema and load markers are written.
     Later runs go in with `er load` as usual. Refuses a database that holds data unless --force.
     """
-    from .graph.bulk_import import PHASES, bulk_import
-    from .settings import Settings
+    from ..graph.bulk_import import PHASES, bulk_import
+    from ..settings import Settings
 
     with cli_errors(debug):
         settings = Settings.load(neo4j_database=neo4j_database)
@@ -256,30 +240,29 @@ def import_cmd(
 
 
 @contextmanager
-def _phase_progress(phases: tuple[str, ...]) -> Iterator[Callable[[str, str], None]]:
+def _phase_progress(phases: tuple[str, ...]) -> Iterator[ProgressFn]:
     """One line per phase with a spinner and its elapsed time on a terminal; plain lines elsewhere."""
     if not console.is_terminal:
-        yield lambda phase, msg: console.print(f"{phase}: {msg}", highlight=False, soft_wrap=True)
+        def line(phase: str, done: bool, message: str = "") -> None:
+            if not done:
+                console.print(f"{phase}: {message}", highlight=False, soft_wrap=True)
+
+        yield line
         return
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
         tasks = {p: bar.add_task(f"[dim]{p}[/dim]", total=1, start=False) for p in phases}
-        current: list[str] = []
 
-        def report(phase: str, msg: str) -> None:
-            if current:
-                bar.update(tasks[current[-1]], completed=1)
-                bar.stop_task(tasks[current[-1]])
-            current.append(phase)
+        def report(phase: str, done: bool, message: str = "") -> None:
+            if done:
+                bar.update(tasks[phase], completed=1)
+                bar.stop_task(tasks[phase])
+                return
             bar.start_task(tasks[phase])
-            bar.update(tasks[phase], description=f"{phase}: {escape(msg)}")
+            bar.update(tasks[phase], description=f"{phase}: {escape(message)}")
 
-        try:
-            yield report
-        finally:
-            if current:
-                bar.update(tasks[current[-1]], completed=1)
-                bar.stop_task(tasks[current[-1]])
+        yield report
 
 
-if __name__ == "__main__":
-    neo4j_app()
+def register(app: typer.Typer) -> None:
+    """Add the `neo4j` command group to the `er` app."""
+    app.add_typer(neo4j_app, name="neo4j", help="Install, start, stop and check a local Neo4j server.")
