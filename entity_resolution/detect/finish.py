@@ -10,8 +10,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import facts as F
 from . import rings as ring_ids
-from .facts import TS, Facts
+from .facts import Facts
 from .risk import AccountSignals, score
 from .settings import DetectSettings
 
@@ -29,27 +30,10 @@ SIGNALS = pa.schema([
     ("risk_score", pa.float64()),
     ("reasons", pa.list_(pa.string())),
 ])
-RINGS = pa.schema([
-    ("ring_id", pa.string()),
-    ("entity_count", pa.int64()),
-    ("account_count", pa.int64()),
-    ("device_count", pa.int64()),
-    ("card_count", pa.int64()),
-    ("ip_count", pa.int64()),
-    ("email_count", pa.int64()),
-    ("phone_count", pa.int64()),
-    ("first_seen", TS),
-    ("last_seen", TS),
-    ("growth_7d", pa.int64()),
-    ("bridge_account_ids", pa.list_(pa.string())),
-])
-HUBS = pa.schema([
-    ("kind", pa.string()),
-    ("value", pa.string()),
-    ("entity_count", pa.int64()),
-    ("account_count", pa.int64()),
-    ("reason", pa.string()),
-])
+# The output tables extend the backends' facts (facts.py) with what finishing adds: the same columns, once.
+RINGS = pa.schema([("ring_id", pa.string()), *[f for f in F.PARTS if f.name != "part_id"],
+                   ("bridge_account_ids", pa.list_(pa.string()))])
+HUBS = F.HUBS.append(pa.field("reason", pa.string()))
 RING_EVENTS = pa.schema([
     ("event", pa.string()),
     ("ring_id", pa.string()),
@@ -58,26 +42,9 @@ RING_EVENTS = pa.schema([
     ("accounts_after", pa.int64()),
     ("detail", pa.string()),
 ])
-COMPONENTS = pa.schema([
-    ("component_id", pa.string()),
-    ("entity_count", pa.int64()),
-    ("account_count", pa.int64()),
-    ("growth_1d", pa.int64()),
-    ("growth_7d", pa.int64()),
-    ("growth_30d", pa.int64()),
-    ("fast_growing", pa.bool_()),
-    ("new_since_previous", pa.int64()),
-    ("ring_ids", pa.list_(pa.string())),
-])
-BRIDGES = pa.schema([
-    ("bridge_kind", pa.string()),
-    ("bridge_value", pa.string()),
-    ("component_id", pa.string()),
-    ("split_sizes", pa.list_(pa.int64())),
-    ("account_ids", pa.list_(pa.string())),
-    ("via", pa.list_(pa.string())),
-    ("ring_ids", pa.list_(pa.string())),
-])
+COMPONENTS = pa.schema([*F.COMPONENTS, ("fast_growing", pa.bool_()), ("new_since_previous", pa.int64()),
+                        ("ring_ids", pa.list_(pa.string()))])
+BRIDGES = pa.schema([*[f for f in F.BRIDGES if f.name != "part_ids"], ("ring_ids", pa.list_(pa.string()))])
 
 
 @dataclass(frozen=True)
