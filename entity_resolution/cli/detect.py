@@ -12,18 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError, Problem
-from .common import (
-    EXIT_BAD_INPUT,
-    EXIT_FAILURE,
-    EXIT_LOCKED,
-    Neo4jDbOpt,
-    Neo4jUriOpt,
-    Neo4jUserOpt,
-    Root,
-    cli_errors,
-    graph_settings,
-    summary,
-)
+from . import common
+from .common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_LOCKED, Root, cli_errors, graph_settings, summary
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_LOCKED", "detect", "register"]
 
@@ -55,9 +45,9 @@ def detect(
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time for growth windows; data after it "
                                               "is ignored. Default: ER_DETECT_AS_OF, the settings file's "
                                               "\\[detect] as_of, else the run's as-of.")] = None,
-    neo4j_uri: Neo4jUriOpt = None,
-    neo4j_user: Neo4jUserOpt = None,
-    neo4j_database: Neo4jDbOpt = None,
+    neo4j_uri: common.Neo4jUriOpt = None,
+    neo4j_user: common.Neo4jUserOpt = None,
+    neo4j_database: common.Neo4jDbOpt = None,
     no_gds: Annotated[bool, typer.Option("--no-gds", help="Use the plain Cypher/APOC queries even when GDS "
                                          "is installed.")] = False,
     no_write_back: Annotated[bool, typer.Option("--no-write-back", help="Do not write rings and signals "

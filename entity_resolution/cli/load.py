@@ -7,25 +7,16 @@ from typing import Annotated
 
 import typer
 
-from .common import (
-    Neo4jDbOpt,
-    Neo4jUriOpt,
-    Neo4jUserOpt,
-    Root,
-    cli_errors,
-    graph_settings,
-    load_progress,
-    load_settings,
-    show_load,
-)
+from . import common
+from .common import Root, cli_errors, graph_settings, load_progress, load_settings, show_load
 
 
 def load_cmd(
     ctx: typer.Context,
     from_dir: Annotated[Path, typer.Option("--from", help="A run folder written by `er run`.")],
-    neo4j_uri: Neo4jUriOpt = None,
-    neo4j_user: Neo4jUserOpt = None,
-    neo4j_database: Neo4jDbOpt = None,
+    neo4j_uri: common.Neo4jUriOpt = None,
+    neo4j_user: common.Neo4jUserOpt = None,
+    neo4j_database: common.Neo4jDbOpt = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per transaction.")] = None,
     since: Annotated[Path | None, typer.Option(
         "--since", help="The run folder the graph holds now (its last complete load): write only what "

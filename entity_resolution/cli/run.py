@@ -9,19 +9,8 @@ from typing import Annotated
 import typer
 
 from ..ingest import Inputs
-from .common import (
-    Neo4jDbOpt,
-    Neo4jUriOpt,
-    Neo4jUserOpt,
-    Root,
-    cli_errors,
-    graph_settings,
-    load_progress,
-    load_settings,
-    phase_progress,
-    show_load,
-    summary,
-)
+from . import common
+from .common import Root, cli_errors, graph_settings, load_progress, load_settings, phase_progress, show_load, summary
 
 AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="Accounts file (.csv, .parquet, .jsonl).")]
 DevicesOpt = Annotated[Path, typer.Option("--devices", "-d", help="Devices file (.csv, .parquet, .jsonl).")]
@@ -78,9 +67,9 @@ def run(
         "without rescoring its old pairs (its model, prior and term frequencies are kept).")] = False,
     match_threshold: MatchOpt = None,
     cluster_threshold: ClusterOpt = None,
-    neo4j_uri: Neo4jUriOpt = None,
-    neo4j_user: Neo4jUserOpt = None,
-    neo4j_database: Neo4jDbOpt = None,
+    neo4j_uri: common.Neo4jUriOpt = None,
+    neo4j_user: common.Neo4jUserOpt = None,
+    neo4j_database: common.Neo4jDbOpt = None,
     neo4j: Annotated[bool, typer.Option("--neo4j", help="Also load the run into the managed Neo4j "
                                         "(implied by --neo4j-uri).")] = False,
     force: ForceOpt = False,
@@ -139,7 +128,7 @@ def demo(
     train: Annotated[bool, typer.Option("--train", help="Train a model on the demo data first.")] = False,
     neo4j: Annotated[bool, typer.Option("--neo4j", help="Also load the demo run into Neo4j "
                                         "(the managed server unless --neo4j-uri).")] = False,
-    neo4j_uri: Neo4jUriOpt = None,
+    neo4j_uri: common.Neo4jUriOpt = None,
     force: ForceOpt = False,
     pseudonymise: PseudonymiseOpt = None,
     world: Annotated[str, typer.Option("--world", help="default (tidy) or realistic (offices, households, "
