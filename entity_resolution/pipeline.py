@@ -24,7 +24,12 @@ from .pseudonym import key_from_settings, manifest_entry, publish
 from .settings import Settings, parse_time
 
 if TYPE_CHECKING:
+    import duckdb
+
     from .detect.settings import DetectSettings
+    from .graph.loader import LoadResult
+    from .graph.loader import ProgressFn as RowProgressFn
+    from .ingest.read import InputSummary
 
 
 @dataclass
@@ -37,7 +42,7 @@ class RunResult:
     model_path: Path | None = None
 
 
-def _connect(path: str, settings: Settings) -> Any:
+def _connect(path: str, settings: Settings) -> duckdb.DuckDBPyConnection:
     import duckdb
 
     con = duckdb.connect(path)
@@ -50,14 +55,14 @@ def _connect(path: str, settings: Settings) -> Any:
     return con
 
 
-def validate(inputs: Inputs) -> Any:
+def validate(inputs: Inputs) -> InputSummary:
     """Check the data contract only; raise InputError listing every problem."""
     from .ingest.read import validate as _validate
 
     return _validate(inputs)
 
 
-def _apply_as_of(con: Any, as_of: datetime) -> None:
+def _apply_as_of(con: duckdb.DuckDBPyConnection, as_of: datetime) -> None:
     """Forget everything observed after as_of, so a run as of a past date sees only what was known then.
 
     An as-of before every account would leave nothing to resolve: that is bad input, naming --as-of."""
@@ -102,7 +107,7 @@ def _package_versions() -> dict[str, str]:
     return out
 
 
-def _prepare(con: Any, inputs: Inputs, settings: Settings, as_of: str | datetime | None,
+def _prepare(con: duckdb.DuckDBPyConnection, inputs: Inputs, settings: Settings, as_of: str | datetime | None,
              phases: PhaseTimer) -> tuple[Any, datetime]:
     from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
@@ -264,13 +269,13 @@ def _thresholds(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _train(con: Any, model_path: Path, settings: Settings) -> None:
+def _train(con: duckdb.DuckDBPyConnection, model_path: Path, settings: Settings) -> None:
     from .match.resolve import train_model
 
     train_model(con, model_path, max_pairs=settings.train_max_pairs, seed=settings.seed)
 
 
-def _predict(con: Any, model_path: Path, settings: Settings, pinned: Any = None) -> Any:
+def _predict(con: duckdb.DuckDBPyConnection, model_path: Path, settings: Settings, pinned: Any = None) -> Any:
     from .match.resolve import predict_and_cluster
 
     return predict_and_cluster(
@@ -305,8 +310,8 @@ def _incremental_base(previous: Path | None, settings: Settings, train_first: bo
     return base
 
 
-def _resolve_incremental(con: Any, inputs: Inputs, settings: Settings, previous: Path, base: dict[str, Any],
-                         phases: PhaseTimer) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
+def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, settings: Settings, previous: Path,
+                         base: dict[str, Any], phases: PhaseTimer) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
     from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
@@ -357,7 +362,7 @@ def resolve_pinned(inputs: Inputs, previous: Path, db_path: Path, settings: Sett
         con.close()
 
 
-def _write_links(con: Any, tmp: Path) -> int:
+def _write_links(con: duckdb.DuckDBPyConnection, tmp: Path) -> int:
     return write_table(
         con,
         "SELECT unique_id_l AS account_id_l, unique_id_r AS account_id_r, match_probability, match_weight, "
@@ -366,7 +371,7 @@ def _write_links(con: Any, tmp: Path) -> int:
     )
 
 
-def _drop_scratch(con: Any) -> None:
+def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
     """Keep the evidence tables in er.duckdb; drop Splink's cached intermediates."""
     rows = con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '__splink%'"
@@ -380,7 +385,8 @@ def result_dict(result: RunResult) -> dict[str, Any]:
     return asdict(result)
 
 
-def load(run_dir: Path, settings: Settings, *, progress: Any = None, since: Path | None = None) -> Any:
+def load(run_dir: Path, settings: Settings, *, progress: RowProgressFn | None = None,
+         since: Path | None = None) -> LoadResult:
     """Load a run folder into Neo4j (the configured server, else the managed one)."""
     from .graph.connection import graph_session
     from .graph.loader import load_run

@@ -15,9 +15,13 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..dbutil import scalar
 from ..errors import InputError, Problem
+
+if TYPE_CHECKING:
+    import duckdb
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -91,7 +95,7 @@ def _record(path: Path, hashes: Iterable[str], reason: str, when: datetime) -> i
 INPUT_TABLES = ("in_accounts", "in_devices", "in_payments", "in_labels")
 
 
-def apply_at_ingest(con: Any, path: Path) -> int:
+def apply_at_ingest(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Delete the rows of forgotten accounts from the freshly read inputs, before anything else uses them.
     Returns the number of accounts dropped."""
     hashes = read_hashes(path)
@@ -99,8 +103,8 @@ def apply_at_ingest(con: Any, path: Path) -> int:
         return 0
     con.execute("CREATE OR REPLACE TEMP TABLE forget_hashes AS SELECT unnest($h::VARCHAR[]) AS h",
                 {"h": sorted(hashes)})
-    dropped = con.execute("SELECT count(*) FROM in_accounts WHERE sha256(account_id) IN "
-                          "(SELECT h FROM forget_hashes)").fetchone()[0]
+    dropped = int(scalar(con, "SELECT count(*) FROM in_accounts WHERE sha256(account_id) IN "
+                              "(SELECT h FROM forget_hashes)"))
     for table in INPUT_TABLES:  # our own table names
         # Rebuilt, not DELETEd from: deleted rows would stay in the database file's blocks.
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} "

@@ -20,10 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem
 from ..export.tables import FORMULA_START
+
+if TYPE_CHECKING:
+    import duckdb
 
 # Columns that hold account ids, in er.duckdb and in the exports.
 ID_COLUMNS = frozenset({"account_id", "account_id_l", "account_id_r", "unique_id", "unique_id_l", "unique_id_r"})
@@ -101,7 +104,7 @@ def forbidden_values(folders: list[Path], ids: frozenset[str]) -> tuple[Forbidde
     return Forbidden(ids, frozenset(values)), frozenset(found)
 
 
-def _require_tables(con: Any, db: Path, names: tuple[str, ...]) -> None:
+def _require_tables(con: duckdb.DuckDBPyConnection, db: Path, names: tuple[str, ...]) -> None:
     have = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'").fetchall()}
     missing = [n for n in names if n not in have]
