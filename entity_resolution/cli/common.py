@@ -50,8 +50,8 @@ class Root:
 def cli_errors(debug: bool = False, *, listed: bool = True) -> Iterator[None]:
     """Our errors -> a message on stderr and an exit code: LockedError 3, InputError 2 (nothing was written),
     any other EntityResolutionError 1; a failed server start also shows the end of its log. debug: re-raise
-    instead, for the traceback. listed: each problem on a line of its own, under a
-    count (else the error's own text after "Bad input:")."""
+    instead, for the traceback. listed: each problem on a line of its own under a count (the pipeline commands);
+    else the error's own text after "Bad input:" (detect, lookup: their messages as they were)."""
     try:
         yield
     except LockedError as exc:
@@ -60,15 +60,14 @@ def cli_errors(debug: bool = False, *, listed: bool = True) -> Iterator[None]:
     except InputError as exc:
         if debug:
             raise
-        if not listed:
+        if listed:
+            console.print(f"[red]Bad input[/red] ({exc.total} problem(s)); nothing was written:")
+            for p in exc.problems:
+                console.print(f"  - {escape(str(p))}", soft_wrap=True)
+            if exc.total > len(exc.problems):
+                console.print(f"  ... and {exc.total - len(exc.problems)} more")
+        else:
             console.print(f"[red]Bad input[/red]: {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(code=EXIT_BAD_INPUT) from exc
-        console.print(f"[red]Bad input[/red] ({exc.total} problem(s)); nothing was written:")
-        for p in exc.problems:
-            console.print(f"  - {escape(str(p))}", soft_wrap=True)
-        more = exc.total - len(exc.problems)
-        if more > 0:
-            console.print(f"  ... and {more} more")
         raise typer.Exit(code=EXIT_BAD_INPUT) from exc
     except EntityResolutionError as exc:
         if debug:
