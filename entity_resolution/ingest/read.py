@@ -625,7 +625,7 @@ def _check_json_nesting(con: duckdb.DuckDBPyConnection, table: str, path: Path, 
     like them, so columns with a value starting with [ or { are read again as JSON, which tells (measured:
     reading every file as JSON and converting cost as much again as the whole JSON Lines check)."""
     screen = one_row(con, "SELECT " + ", ".join(f"count_if(left({_q(n)}, 1) IN ('[', '{{'))" for n in names)
-                  + f" FROM {table}")
+                     + f" FROM {table}")
     suspects = [n for n, count in zip(names, screen, strict=True) if count]
     if not suspects:
         return
@@ -701,7 +701,7 @@ def _check_values(con: duckdb.DuckDBPyConnection, stage: Staged, found: Collecto
         return {**more, **(limit if any("$latest" in c[2] for c in used) else {})}
 
     counts = one_row(con, f"SELECT {', '.join(['count(*)', *(f'count_if({c[2]})' for c in checks)])} FROM {stage.view}",
-                  params(checks))
+                     params(checks))
     if counts[0] == 0 and stage.rejected == 0 and stage.source == "accounts" and not allow_empty:
         found.add(Problem(stage.file, None, None, "at least one account", "no data rows"))
     failing = [(check, n) for check, n in zip(checks, counts[1:], strict=True) if n]

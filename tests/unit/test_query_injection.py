@@ -40,6 +40,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     (_ER + "ingest/read.py", "_stage_jsonl"): "scratch table names; the path and columns are $params",
     (_ER + "ingest/read.py", "_check_json_nesting"): "scratch table names; contract column names quoted by _q; "
                                                       "path and columns are $params",
+    # (these two ran through read.py's private _one/_scalar, which the scan did not know; now dbutil's one_row/scalar)
+    (_ER + "ingest/read.py", "_check_values"): "our scratch view name; contract column names quoted by _q with "
+                                               "rules.py predicates and constants; times are $latest/$latest_date",
+    (_ER + "ingest/read.py", "_check_references"): "our scratch view name (Staged.view)",
     (_ER + "ingest/standardise/__init__.py", "standardise"): "temp table and macro names from _TEMP_TABLES/_MACROS",
     (_ER + "ingest/standardise/values.py", "create_value_macros"): "rules.py constants quoted by lit",
     (_ER + "ingest/standardise/lookup.py", "python_lookup"): "table/view names passed by our callers",
