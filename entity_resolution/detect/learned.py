@@ -31,7 +31,7 @@ MODEL = "logistic regression (scikit-learn, L2)"
 # Inverse regularisation strength of the logistic regression. Labels are noisy (wrong bans, abusers who won an
 # appeal) and few (about 5 % of accounts): a strong penalty keeps one odd decision from moving a coefficient.
 # Chosen on seeds 1-3 of the realistic world (docs/signals.md).
-C = 0.1
+C = 0.01
 # Evidence weight of one shared identifier of each kind in the one-hop proximity: an IP is shared by chance
 # (home connections, offices, mobile carriers), a device, card, phone or e-mail address much less often.
 KIND_WEIGHT = {"device": 1.0, "card": 1.0, "phone": 1.0, "email": 1.0, "ip": 0.5}
