@@ -35,6 +35,7 @@ C = 0.01
 # Evidence weight of one shared identifier of each kind in the one-hop proximity: an IP is shared by chance
 # (home connections, offices, mobile carriers), a device, card, phone or e-mail address much less often.
 KIND_WEIGHT = {"device": 1.0, "card": 1.0, "phone": 1.0, "email": 1.0, "ip": 0.5}
+FOLD_KEY = "entity_id"
 REASONS = 4  # contributions listed per account
 MIN_CONTRIBUTION = 0.05  # smaller log-odds contributions are not worth a line
 
@@ -186,7 +187,7 @@ def learn(signals: pa.Table, facts: Facts, decided: Decisions, settings: DetectS
         label[position[a]] = 1 if abusive else 0
     labelled = label >= 0
     k = settings.label_folds
-    fold = np.where(labelled, folds_of(signals["component_id"].to_numpy(zero_copy_only=False), k), -1)
+    fold = np.where(labelled, folds_of(signals[FOLD_KEY].to_numpy(zero_copy_only=False), k), -1)
 
     score = np.zeros(graph.n)
     contrib = np.zeros((graph.n, len(names)))
@@ -234,7 +235,7 @@ def learn(signals: pa.Table, facts: Facts, decided: Decisions, settings: DetectS
         "risk_score": pa.array(score, pa.float64()),
         **{n: pa.array(raw[:, i], pa.float64()) for i, n in enumerate(names)},
     })
-    manifest = {"model": MODEL, "C": C, "folds": k, "fold_key": "component_id", "features": names,
+    manifest = {"model": MODEL, "C": C, "folds": k, "fold_key": FOLD_KEY, "features": names,
                 "kind_weights": KIND_WEIGHT, "decisions": decided.counts(), "coefficients": coefficients,
                 "fold_models": fold_rows}
     return Learned(risk_score=pa.array(score, pa.float64()), reasons=reasons, features=features, manifest=manifest)

@@ -156,20 +156,23 @@ def test_learned_score_ranks_abuse_and_explains_itself() -> None:
 
 def test_proximity_counts_other_accounts_only() -> None:
     signals, facts, _ = _world()
+    settings = replace(S, label_min_decisions=5)
+    others = {**{f"A-s{s}-0": False for s in range(30)}, **{f"A-r{r}e1-0": True for r in range(1, 25)}}
     # the ring entity r0e0 holds two accounts: one enforced makes the other's entity_abusive 1, never its own
     a0, a1 = "A-r0e0-0", "A-r0e0-1"
-    only = {a0: True, "A-r0e3-0": True, **{f"A-s{s}-0": False for s in range(30)},
-            **{f"A-r{r}e1-0": True for r in range(1, 25)}}
-    learned = learn(signals, facts, _decisions(only), replace(S, label_min_decisions=5))
+    learned = learn(signals, facts, _decisions({a0: True, "A-r0e3-0": True, **others}), settings)
     assert learned is not None
     rows = {r["account_id"]: r for r in learned.features.to_pylist()}
     assert rows[a1]["entity_abusive"] == 1.0 and rows[a0]["entity_abusive"] == 0.0
     # the benign neighbour on the ring's IP sees the enforced account one hop away; a singleton does not
     assert rows["A-n0-0"]["near_abusive"] > 0 and rows["A-s99-0"]["near_abusive"] == 0
-    # ring-mates share a fold: scoring the labelled A-r0e3-0 hides a0's decision too; an unlabelled member
-    # (scored by the model on all decisions) sees both enforced ring-mates
-    assert rows["A-r0e3-0"]["ring_abusive"] == 0.0 and rows["A-r0e3-0"]["fold"] == rows[a0]["fold"]
-    assert rows["A-r0e2-0"]["ring_abusive"] == 2.0
+    assert rows["A-r0e2-0"]["ring_abusive"] == 2.0  # a0 and A-r0e3-0, outside its entity
+    # an entity's accounts share a fold: scoring the labelled a1 hides a0's decision (the same person's)
+    both = learn(signals, facts, _decisions({a0: True, a1: True, **others}), settings)
+    assert both is not None
+    rows = {r["account_id"]: r for r in both.features.to_pylist()}
+    assert rows[a0]["fold"] == rows[a1]["fold"] and rows[a1]["entity_abusive"] == rows[a0]["entity_abusive"] == 0.0
+    assert rows["A-r0e2-0"]["ring_abusive"] == 2.0  # an unlabelled ring-mate sees both
 
 
 def test_deterministic_and_independent_of_edge_order() -> None:
