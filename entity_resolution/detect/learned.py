@@ -5,10 +5,10 @@ proximity to enforced accounts (docs/signals.md, "Risk learned from labels").
   backend adds flows in without a change here), the default-weight score, and proximity to decided accounts
   through the shared-identifier graph (its own entity, one hop over shared non-hub identifiers weighted by kind
   and specificity, its ring, its component), each counted without the account's own decision.
-- Cross-fitting: labelled accounts fall into `label_folds` folds by a hash of their component (ring-mates share
-  a fold). A labelled account is scored by a model trained on the other folds, with its fold's decisions hidden
-  from everybody's proximity features too; so its own decision changes nothing of its score. Unlabelled accounts
-  are scored by a model trained on all decisions.
+- Cross-fitting: labelled accounts fall into `label_folds` folds by a hash of their entity (a person's accounts
+  share a fold). A labelled account is scored by a model trained on the other folds, with its fold's decisions
+  hidden from everybody's proximity features too; so its own decision changes nothing of its score. Unlabelled
+  accounts are scored by a model trained on all decisions.
 - Reasons: the model's log-odds contributions (coefficient x standardised value, relative to an average
   labelled account), largest first, in words with the values.
 """
@@ -35,6 +35,8 @@ C = 0.01
 # Evidence weight of one shared identifier of each kind in the one-hop proximity: an IP is shared by chance
 # (home connections, offices, mobile carriers), a device, card, phone or e-mail address much less often.
 KIND_WEIGHT = {"device": 1.0, "card": 1.0, "phone": 1.0, "email": 1.0, "ip": 0.5}
+# Folds by entity: a person's other accounts are usually decided with it (a trivial leak), while ring-mates'
+# decisions stay visible as they are for unlabelled accounts (docs/signals.md, measured there).
 FOLD_KEY = "entity_id"
 REASONS = 4  # contributions listed per account
 MIN_CONTRIBUTION = 0.05  # smaller log-odds contributions are not worth a line
@@ -143,12 +145,12 @@ class _Graph:
         return {k: np.maximum(out[k], 0.0) for k in PROXIMITY}
 
 
-def folds_of(component_ids: np.ndarray, k: int) -> np.ndarray:
-    """The fold of each account, from a hash of its component id: ring-mates share a fold, and the folds do
-    not depend on any decision (flipping a label moves nothing)."""
+def folds_of(keys: np.ndarray, k: int) -> np.ndarray:
+    """The fold of each account, from a hash of its FOLD_KEY value (its entity: a person's accounts share a
+    fold); the folds do not depend on any decision (flipping a label moves nothing)."""
     cache: dict[str, int] = {}
-    out = np.empty(len(component_ids), dtype=np.int64)
-    for i, c in enumerate(component_ids):
+    out = np.empty(len(keys), dtype=np.int64)
+    for i, c in enumerate(keys):
         f = cache.get(c)
         if f is None:
             f = cache[c] = int(hashlib.md5(f"fold:{c}".encode(), usedforsecurity=False).hexdigest()[:8], 16) % k
