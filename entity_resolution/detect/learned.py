@@ -272,7 +272,7 @@ def _reasons(score: np.ndarray, contrib: np.ndarray, raw: np.ndarray, model_of: 
             texts.append([f"default-weight risk {score[i]:.2f}: too few decisions of both kinds to learn from "
                           "without this account's own"])
             continue
-        head = (f"risk {score[i]:.2f} learned from {n_decisions} enforcement decisions as of {as_of}"
+        head = (f"risk {score[i]:.2f} learned from {n_decisions} decisions as of {as_of}"
                 + (f" (its own decision held out: fold {m + 1} of {k})" if m < k else ""))
         order = np.argsort(-np.abs(contrib[i]), kind="stable")
         lines = [head]
