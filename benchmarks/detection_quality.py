@@ -18,7 +18,9 @@ For each seed: generate the world (parameters drawn per seed), run the whole pip
   than 30 days before as-of and are flagged fast_growing (`stable_ring_fast`);
 - risk_score: ROC-AUC (ties count half) and precision at k on the accounts that carry no label (k = 100 and
   k = the number of abusive unlabelled accounts), so a score that copies the labels gains nothing; next to it
-  the ROC-AUC of a plain baseline, the size of the account's connected component (hubs removed).
+  the ROC-AUC of a plain baseline, the size of the account's connected component (hubs removed). With labels
+  the risk_score is learned from them (docs/signals.md, "Risk learned from labels"); `default AUC` and
+  `default P@k` score the default-weight risk of the same run (risk_features.parquet).
 
 Seeds from HELD_OUT_FROM up are held out: never used for tuning detection; they are reported apart.
 Nothing is cached: every run measures the code as it is.
@@ -81,9 +83,12 @@ COLUMNS = (  # figure, header, format
     ("benign_fast", "benign fast", "{}"),
     ("stable_ring_fast", "stable fast", "{}"),
     ("risk_auc", "AUC", "{:.3f}"),
+    ("default_auc", "default AUC", "{:.3f}"),
     ("component_size_auc", "CC AUC", "{:.3f}"),
     ("precision_at_100", "P@100", "{:.2f}"),
     ("precision_at_r", "P@R", "{:.2f}"),
+    ("default_precision_at_100", "default P@100", "{:.2f}"),
+    ("default_precision_at_r", "default P@R", "{:.2f}"),
 )
 
 
@@ -109,7 +114,7 @@ def _show(size: int, per_seed: list[dict[str, Any]]) -> None:
         if rows:
             means = (fmt.replace("{}", "{:.1f}").format(_mean(rows, key)) for key, _, fmt in COLUMNS)
             table.add_row(f"mean {group}", *means, end_section=True)
-    wide = Console(width=max(console.width, 200))  # 19 columns: keep them readable in logs too
+    wide = Console(width=max(console.width, 230))  # 22 columns: keep them readable in logs too
     wide.print(table)
     kinds = sorted({k for r in per_seed for k in r["benign_in_rings_by_kind"]})
     by_kind = Table(title="Benign look-alike accounts placed in rings, by kind (% of benign accounts)")

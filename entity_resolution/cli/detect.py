@@ -54,6 +54,9 @@ def detect(
                                                 "back into the graph.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into an --out folder that holds other files "
                                         "(they are left alone).")] = False,
+    labels: Annotated[Path | None, typer.Option("--labels", help="A run folder whose labels (enforcement "
+                                                "decisions) risk learns from. Default: none on the graph, the "
+                                                "--from run's own with --from.")] = None,
 ) -> None:
     """Re-run detection (rings, bridges, growth, risk) and write a new dated export folder.
 
@@ -74,25 +77,29 @@ def detect(
         settings = DetectSettings.load(root.config, as_of=as_of)
         _check_previous(diff_against)
         _check_run(from_run)
+        _check_run(labels)
         check_export_root(out, force=force)  # before the lock or any folder is made
         if from_run is not None:
             from ..detect import compute_signals
 
             def produce(tmp: Path) -> Any:
                 previous = diff_against or newest_export(out)
-                return compute_signals(from_run, settings, previous, out_dir=tmp)
+                return compute_signals(from_run, settings, previous, out_dir=tmp, labels_from=labels)
         else:
             graph = graph_settings(Settings.load(root.config), neo4j_uri, neo4j_user, neo4j_database)
 
             def produce(tmp: Path) -> Any:
                 from ..detect.graph import detect_graph
+                from ..detect.labels import read_labels
                 from ..graph.connection import graph_session
 
+                decisions = read_labels(labels) if labels is not None and settings.learn_from_labels else None
                 with graph_session(graph) as driver:
                     return detect_graph(driver, tmp, settings, database=graph.neo4j_database,
                                         previous=diff_against or newest_export(out),
                                         use_gds=False if no_gds else None, write=not no_write_back,
-                                        inputs={"neo4j_uri": graph.neo4j_uri or "managed"})
+                                        inputs={"neo4j_uri": graph.neo4j_uri or "managed"},
+                                        labels=decisions)
 
         result = run_export(out, produce)
     summary(root, f"{result.detection_id} ({result.backend}) → {result.out_dir}", result.counts)

@@ -16,7 +16,8 @@ AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="Accounts fi
 DevicesOpt = Annotated[Path, typer.Option("--devices", "-d", help="Devices file (.csv, .parquet, .jsonl).")]
 PaymentsOpt = Annotated[Path, typer.Option("--payments", "-p", help="Payments file (.csv, .parquet, .jsonl).")]
 LabelsOpt = Annotated[Path | None, typer.Option("--labels", "-l",
-                                                help="Optional labels file (evaluation only).")]
+                                                help="Optional labels file: enforcement decisions the "
+                                                     "risk score learns from (docs/signals.md).")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="ISO-8601 time; data after it is ignored. "
                                              "Default: the newest timestamp in the input.")]
 ModelOpt = Annotated[Path | None, typer.Option("--model", envvar="ER_MODEL_PATH",

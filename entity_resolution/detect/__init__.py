@@ -17,7 +17,8 @@ __all__ = ["DetectResult", "DetectSettings", "compute_signals"]
 
 def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
                     previous: Path | None = None, *, out_dir: Path | None = None, run_id: str | None = None,
-                    run_as_of: datetime | None = None, incremental: bool = True) -> DetectResult:
+                    run_as_of: datetime | None = None, incremental: bool = True,
+                    labels_from: Path | None = None) -> DetectResult:
     """Compute the signals of a run folder in-process and write signals, rings, hubs, ring_events,
     components and bridges (CSV + Parquet) and detect_manifest.json into it (or into out_dir).
 
@@ -28,10 +29,13 @@ def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
     are the same as a full computation's (docs/signals.md, "Incremental detection"). The manifest's `mode`
     and `mode_reason` say which was done.
     run_id, run_as_of: the run's id and as-of when its manifest.json is not written yet (pipeline.run).
+    The run's labels (in_labels), when it has any and settings.learn_from_labels is set, make risk learned
+    from them (docs/signals.md, "Risk learned from labels"); labels_from: another run folder to take them from.
     """
     from .core import write_detection
     from .incremental import state_manifest
     from .inprocess import compute
+    from .labels import read_labels
     from .output import read_previous
 
     started = datetime.now(UTC)
@@ -43,5 +47,6 @@ def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
     extra = {"mode": structure.info["mode"], "mode_reason": structure.info["reason"],
              "structure": {k: v for k, v in structure.info.items() if k not in ("mode", "reason")},
              "structure_state": state_manifest(settings)}
+    labels = read_labels(labels_from or run_dir) if settings.learn_from_labels else None
     return write_detection(facts, settings, prev, out_dir or run_dir, started, inputs,
-                           state=structure.state_tables(), extra_manifest=extra)
+                           state=structure.state_tables(), extra_manifest=extra, labels=labels)

@@ -55,11 +55,17 @@ def manifest(facts: Facts, settings: DetectSettings, previous: Previous | None, 
 def write_detection(facts: Facts, settings: DetectSettings, previous: Previous | None, out_dir: Path,
                     started: datetime, inputs: dict[str, Any], det_id: str | None = None, *,
                     state: Mapping[str, pa.Table] | None = None,
-                    extra_manifest: Mapping[str, Any] | None = None) -> DetectResult:
+                    extra_manifest: Mapping[str, Any] | None = None,
+                    labels: pa.Table | None = None) -> DetectResult:
     """state: Parquet-only tables written with the outputs (the in-process structure the next run reuses);
-    extra_manifest: more manifest keys (how the structure was obtained)."""
-    outputs = finish(facts, settings, previous)
+    extra_manifest: more manifest keys (how the structure was obtained); labels: enforcement decisions risk
+    learns from (manifest key "risk", Parquet-only risk_features)."""
+    outputs = finish(facts, settings, previous, labels)
     det_id = det_id or detection_id(started)
+    if outputs.risk is not None:
+        extra_manifest = {**(extra_manifest or {}), "risk": outputs.risk}
+    if outputs.risk_features is not None:
+        state = {**(state or {}), "risk_features": outputs.risk_features}
     files = write_tables(out_dir, outputs.tables(),
                          manifest(facts, settings, previous, det_id, started, outputs.counts, inputs, extra_manifest),
                          parquet_only=state)

@@ -6,7 +6,7 @@ risk and writes the files, so the equivalence test compares exactly what each ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +56,11 @@ BRIDGES = pa.schema([
     ("via", pa.list_(pa.string())),  # "kind:value" identifiers forming the bridging links
     ("part_ids", pa.list_(pa.string())),
 ])
+EDGES = pa.schema([  # the detection graph: each entity linked to each shared non-hub identifier it used
+    ("entity_id", pa.string()),
+    ("kind", pa.string()),
+    ("value", pa.string()),
+])
 HUBS = pa.schema([
     ("kind", pa.string()),
     ("value", pa.string()),
@@ -75,6 +80,8 @@ class Facts:
     parts: pa.Table
     bridges: pa.Table
     hubs: pa.Table
+    # EDGES (any order); proximity to enforced accounts walks it (detect/learned.py)
+    edges: pa.Table = field(default_factory=lambda: EDGES.empty_table())
 
 
 def table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from . import facts as F
 from . import rings as ring_ids
 from .facts import Facts
+from .labels import Decisions
 from .risk import AccountSignals, score
 from .settings import DetectSettings
 
@@ -65,6 +66,9 @@ class Outputs:
     components: pa.Table
     bridges: pa.Table
     counts: dict[str, int] = field(default_factory=dict)
+    # with labels: how risk was scored (manifest "risk") and the per-account features (risk_features.parquet)
+    risk: dict[str, Any] | None = None
+    risk_features: pa.Table | None = None
 
     def tables(self) -> dict[str, pa.Table]:
         return {"signals": self.signals, "rings": self.rings, "hubs": self.hubs, "ring_events": self.ring_events,
@@ -82,9 +86,13 @@ def fast_growth(row: dict[str, Any], settings: DetectSettings) -> tuple[bool, st
     return False, ""
 
 
-def finish(facts: Facts, settings: DetectSettings, previous: Previous | None) -> Outputs:
+def finish(facts: Facts, settings: DetectSettings, previous: Previous | None,
+           labels: pa.Table | None = None) -> Outputs:
     """Ring ids, growth, risk and events from the facts, vectorised: per-account work runs in DuckDB over the
-    Arrow tables; Python only sees ring members, fast-growing components and the distinct risk inputs."""
+    Arrow tables; Python only sees ring members, fast-growing components and the distinct risk inputs.
+
+    labels: enforcement decisions (labels.RAW); when given and learn_from_labels is set, risk is learned from
+    them (detect/learned.py) instead of the default weights."""
     import duckdb
 
     parts = {r["part_id"]: r for r in facts.parts.to_pylist()}
@@ -144,6 +152,9 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None) ->
             "SELECT count(ring_id), count(*) FILTER (WHERE is_bridge) FROM f_sig").fetchall()[0]
     finally:
         con.close()
+    risk, risk_features = None, None
+    if labels is not None and settings.learn_from_labels:
+        signals, risk, risk_features = _learned_risk(signals, facts, labels, settings)
     rings = sorted(({**{k: v for k, v in parts[p].items() if k != "part_id"}, "ring_id": ids[p],
                      "bridge_account_ids": sorted(ring_bridges.get(ids[p], ()))} for p in members),
                    key=lambda r: r["ring_id"])
@@ -157,8 +168,26 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None) ->
     return Outputs(
         signals=signals, rings=pa.Table.from_pylist(rings, RINGS),
         hubs=pa.Table.from_pylist(hubs, HUBS), ring_events=pa.Table.from_pylist([e.row() for e in events], RING_EVENTS),
-        components=components, bridges=bridges_out, counts=counts,
+        components=components, bridges=bridges_out, counts=counts, risk=risk, risk_features=risk_features,
     )
+
+
+def _learned_risk(signals: pa.Table, facts: Facts, labels: pa.Table,
+                  settings: DetectSettings) -> tuple[pa.Table, dict[str, Any], pa.Table | None]:
+    """signals with learned risk_score and reasons, what was done (manifest), the per-account features."""
+    from .labels import decisions
+    from .learned import learn
+
+    decided: Decisions = decisions(labels, facts.as_of, signals["account_id"])
+    learned = learn(signals, facts, decided, settings)
+    if learned is None:
+        return signals, {"model": "default weights", "decisions": decided.counts(),
+                         "reason": f"fewer than {settings.label_min_decisions} abusive or benign decisions "
+                                   "as of as-of"}, None
+    names = signals.column_names
+    signals = signals.set_column(names.index("risk_score"), "risk_score", learned.risk_score)
+    signals = signals.set_column(names.index("reasons"), "reasons", learned.reasons)
+    return signals, learned.manifest, learned.features
 
 
 # Every account with what its risk score depends on; accounts sharing these values share score and reasons.

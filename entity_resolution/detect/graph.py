@@ -145,6 +145,7 @@ def graph_facts(driver: Driver, settings: DetectSettings, *, det_id: str, databa
         with run.step("facts"):
             accounts = run.read("detect/account_facts", as_of=as_of)
             components = run.read("detect/component_growth", as_of=as_of)
+            edges = run.read("detect/shared_edges", detection_id=det_id)
     finally:
         if gds:
             _drop(run, graph_name)
@@ -158,6 +159,7 @@ def graph_facts(driver: Driver, settings: DetectSettings, *, det_id: str, databa
         run_id=run_id, as_of=as_of, backend="neo4j-gds" if gds else "neo4j-cypher", hub_threshold=threshold,
         accounts=F.table(accounts, F.ACCOUNTS), components=F.table(components, F.COMPONENTS),
         parts=F.table(parts, F.PARTS), bridges=F.table(bridges, F.BRIDGES), hubs=F.table(hubs, F.HUBS),
+        edges=F.table(edges, F.EDGES),
     )
 
 
@@ -220,10 +222,12 @@ def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, da
 
 def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None = None, *, database: str = "neo4j",
                  previous: Path | None = None, use_gds: bool | None = None, write: bool = True,
-                 progress: ProgressFn | None = None, inputs: dict[str, Any] | None = None) -> DetectResult:
+                 progress: ProgressFn | None = None, inputs: dict[str, Any] | None = None,
+                 labels: pa.Table | None = None) -> DetectResult:
     """Detect on the current graph, write the results back (unless write=False) and the files into out_dir.
 
     previous: an earlier export to diff against; without it, the last detection stored in the graph.
+    labels: enforcement decisions (detect.labels.RAW, e.g. read_labels(run folder)) for a learned risk score.
     """
     from .output import read_previous
 
@@ -235,7 +239,7 @@ def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None 
     prev = read_previous(previous) if previous is not None else previous_from_graph(driver, database)
     facts = graph_facts(driver, settings, det_id=det_id, database=database, use_gds=use_gds, progress=progress)
     result = write_detection(facts, settings, prev, out_dir, started, {"neo4j_database": database, **(inputs or {})},
-                             det_id=det_id)
+                             det_id=det_id, labels=labels)
     if write:
         write_back(driver, result.outputs, facts, det_id, database, progress)
     return result

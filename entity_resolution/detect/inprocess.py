@@ -283,7 +283,8 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
         for b in structure.bridges
     ], F.BRIDGES)
     facts = F.Facts(run_id=run_id, as_of=as_of, backend=BACKEND, hub_threshold=threshold,
-                    accounts=accounts, components=components, parts=parts, bridges=bridges, hubs=hubs)
+                    accounts=accounts, components=components, parts=parts, bridges=bridges, hubs=hubs,
+                    edges=edges.cast(F.EDGES))
     return facts, structure
 
 

@@ -51,6 +51,12 @@ class DetectSettings:
     weight_shared: float = 0.15
     weight_disputed: float = 0.30
     weight_churn: float = 0.10
+    # Risk learned from enforcement decisions (the run's labels): on when labels are given; cross-fitted over
+    # label_folds folds; needs label_min_decisions abusive and as many benign decisions as of as-of, else the
+    # weights above apply (docs/signals.md, "Risk learned from labels").
+    learn_from_labels: bool = True
+    label_folds: int = 5
+    label_min_decisions: int = 20
     # None: the run's as_of (in-process) or the loaded run's as_of (Neo4j).
     as_of: datetime | None = None
 
@@ -101,6 +107,10 @@ def _out_of_range(name: str, value: Any) -> str | None:
         return "a count >= 0"
     if name == "ring_min_entities" and not (whole and value >= 2):
         return "a whole number >= 2 (a ring joins at least two entities)"
+    if name == "label_folds" and not (whole and value >= 2):
+        return "a whole number >= 2 (cross-fitting needs two folds)"
+    if name == "label_min_decisions" and not (whole and value >= 1):
+        return "a whole number >= 1"
     if name == "bridge_min_part_entities" and not (whole and value >= 1):
         return "a whole number >= 1"
     if name == "hub_percentile" and value is not None and not (

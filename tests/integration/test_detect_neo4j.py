@@ -113,3 +113,32 @@ def test_er_detect_exports_from_the_graph(neo4j_driver: neo4j.Driver, loaded: tu
     assert (root / LATEST).resolve() == second.resolve()
     _same(oracle.outputs.rings, pq.read_table(second / "rings.parquet"), "exported rings")
     assert pq.read_table(second / "ring_events.parquet").num_rows == 0  # diffed against the first export
+
+
+def test_learned_risk_is_the_same_on_both_backends(neo4j_driver: neo4j.Driver, loaded: tuple[Path, DetectResult],
+                                                   demo_data: GeneratedPaths, tmp_path: Path) -> None:
+    """With labels, the learned risk (features from facts and from the shared edges each backend hands over)
+    is the same row for row: the graph path reads its edges from SHARES, the in-process one from SQL."""
+    import duckdb
+
+    from entity_resolution.detect import DetectSettings
+    from entity_resolution.detect.finish import finish
+    from entity_resolution.detect.inprocess import compute_facts
+    from entity_resolution.detect.labels import RAW
+
+    run, _ = loaded
+    labels = duckdb.sql("SELECT account_id, label, decided_at::TIMESTAMPTZ AS decided_at, origin "
+                        "FROM read_csv($p, all_varchar = true)", params={"p": str(demo_data.labels)}
+                        ).to_arrow_table().cast(RAW)
+    settings = DetectSettings()
+    facts = compute_facts(run, settings)
+    assert facts.edges.num_rows > 0
+    oracle = finish(facts, settings, None, labels)
+    assert oracle.risk is not None and oracle.risk["model"].startswith("logistic regression")
+    graph = detect_graph(neo4j_driver, tmp_path, settings, use_gds=True, write=False, labels=labels)
+    _same(oracle.signals.select(["account_id", "risk_score", "reasons"]),
+          graph.outputs.signals.select(["account_id", "risk_score", "reasons"]), "learned risk")
+    assert any("learned from" in r[0] for r in graph.outputs.signals["reasons"].to_pylist() if r)
+    assert graph.outputs.risk is not None and graph.outputs.risk["coefficients"] == oracle.risk["coefficients"]
+    manifest = (tmp_path / "detect_manifest.json").read_text(encoding="utf-8")
+    assert '"risk"' in manifest and (tmp_path / "risk_features.parquet").is_file()

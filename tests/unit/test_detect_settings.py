@@ -26,12 +26,16 @@ def _other(name: str) -> Any:
         return datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
     if name == "hub_percentile":
         return 0.9
+    if isinstance(default, bool):
+        return not default
     if isinstance(default, int):
         return default + 1
     return round(default / 2, 4)
 
 
 def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
     return value.isoformat() if isinstance(value, datetime) else repr(value)
 
 
@@ -43,7 +47,7 @@ def _config(tmp_path: Path, text: str) -> Path:
 
 def test_every_field_reachable_from_file_and_variable(tmp_path: Path) -> None:
     names = [f.name for f in fields(DetectSettings)]
-    assert len(names) == 19
+    assert len(names) == 22
     wanted = {name: _other(name) for name in names}
     assert all(wanted[n] != getattr(DEFAULTS, n) for n in names)
     cfg = _config(tmp_path, "[detect]\n" + "".join(f"{n} = {_toml(v)}\n" for n, v in wanted.items()))

@@ -126,8 +126,15 @@ def score_world(run_dir: Path, world_dir: Path) -> dict[str, Any]:
             con.read_parquet(str(world_dir / f"{name}.parquet")).create_view(view)
         signals = con.read_parquet(str(run_dir / "signals.parquet"))
         signals.select("account_id, ring_id, is_bridge, fast_growing, risk_score, component_size").create_view(
-            "signals"
+            "signals_only"
         )
+        # With labels the risk is learned (docs/signals.md); risk_features keeps the default-weight score beside it.
+        learned = run_dir / "risk_features.parquet"
+        if learned.is_file():
+            con.read_parquet(str(learned)).select("account_id, default_risk_score").create_view("default_risk")
+        else:
+            con.sql("SELECT account_id, risk_score AS default_risk_score FROM signals_only").create_view("default_risk")
+        con.sql("SELECT * FROM signals_only JOIN default_risk USING (account_id)").create_view("signals")
         run_db = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)
         try:
             created = run_db.sql("SELECT account_id, created_at FROM std_accounts").to_arrow_table()
@@ -140,6 +147,7 @@ def score_world(run_dir: Path, world_dir: Path) -> dict[str, Any]:
         benign, accounts, flagged, bridges, both, burst_fast, benign_fast, guest_fast, stable_fast = flags
         unlabelled, abusive, auc, p100, p_r = one_row(con, RISK_SQL.format(score="risk_score"))
         cc_auc = one_row(con, RISK_SQL.format(score="component_size"))[2]
+        default = one_row(con, RISK_SQL.format(score="default_risk_score"))
         in_rings = one_row(con, BENIGN_IN_RINGS_SQL)[0]
     finally:
         con.close()
@@ -171,6 +179,11 @@ def score_world(run_dir: Path, world_dir: Path) -> dict[str, Any]:
         "unlabelled_accounts": unlabelled,
         "unlabelled_abusive": abusive,
         "risk_auc": nan if auc is None else float(auc),
+        "risk_learned": learned.is_file(),
+        # The default-weight score of the same run (the risk_score itself without labels).
+        "default_auc": nan if default[2] is None else float(default[2]),
+        "default_precision_at_100": nan if default[3] is None else float(default[3]),
+        "default_precision_at_r": nan if default[4] is None else float(default[4]),
         # The baseline the issue compares with: connected components with hubs removed, scored by size.
         "component_size_auc": nan if cc_auc is None else float(cc_auc),
         "precision_at_100": nan if p100 is None else float(p100),
