@@ -12,6 +12,7 @@ import duckdb
 
 from ..dbutil import one_row, scalar
 from ..errors import InputError, ModelError, Problem
+from .identity import identity_veto_sql
 from .model import (
     INFRA_COMPARISONS,
     PERSONAL_COMPARISONS,
@@ -166,9 +167,11 @@ def _weight_sql(names: tuple[str, ...], columns: set[str]) -> str:
 def predictions_sql(pred_table: str, columns: set[str], link_floor_param: str = "$floor") -> str:
     personal = _weight_sql(PERSONAL_COMPARISONS, columns)
     infra = _weight_sql(INFRA_COMPARISONS, columns)
+    # Splink keeps the compared values (retain_matching_columns): first_name_l, first_name_r, dob_l, ...
+    veto = identity_veto_sql("{}_l", "{}_r")
     return f"""
 CREATE OR REPLACE TABLE predictions AS
-SELECT *, ({personal}) AS personal_weight, ({infra}) AS infra_weight
+SELECT *, ({personal}) AS personal_weight, ({infra}) AS infra_weight, {veto} AS identity_veto
 FROM {pred_table}
 WHERE match_probability >= {link_floor_param}
 """
@@ -216,10 +219,13 @@ def predict_and_cluster(
         con.execute(f"INSERT INTO predictions BY NAME SELECT * EXCLUDE (same_person) FROM {pinned.kept_predictions}")
     # Same person = a probable match that personal attributes alone support (names, email, phone, birth
     # date); shared devices, cards, IPs and postcode can tip a close call but never stand in for identity.
+    # And never two clearly different first names without one birth date (identity.py): surname, address,
+    # phone and devices are what a family shares, so no sum of their weights overrules that.
     con.execute(
         """
         CREATE OR REPLACE TABLE predictions AS
-        SELECT *, (match_probability >= $threshold AND personal_weight >= $min_personal) AS same_person
+        SELECT *, (match_probability >= $threshold AND personal_weight >= $min_personal AND NOT identity_veto)
+                  AS same_person
         FROM predictions
         ORDER BY unique_id_l, unique_id_r
         """,
@@ -230,7 +236,7 @@ def predict_and_cluster(
         CREATE OR REPLACE TABLE same_person_edges AS
         SELECT unique_id_l, unique_id_r, match_probability, match_weight
         FROM predictions
-        WHERE match_probability >= $threshold AND personal_weight >= $min_personal
+        WHERE match_probability >= $threshold AND personal_weight >= $min_personal AND NOT identity_veto
         """,
         {"threshold": cluster_threshold, "min_personal": min_personal_weight},
     )

@@ -6,10 +6,10 @@ threshold, hubs.py) but by several people. Splink's term-frequency adjustment ca
 holders make a value rare, hence strong evidence, and a landline agreement outweighed different first names
 and birth dates (issue 11: 256 of the 303 false merges at 10,000 accounts were landline households).
 
-A value is shared when two of its holders are clearly different identities: their first names disagree
-beyond anything one person writes (not equal, Jaro-Winkler below the name comparison's lowest level, not an
-initial of the other, not the surname of the other written first) and their birth dates disagree beyond a
-typo (both given, more than one edit apart, not day and month swapped). A person's own accounts, with their
+A value is shared when two of its holders are clearly different identities (identity.py): their first names
+disagree beyond anything one person writes (not equal, Jaro-Winkler below the name comparison's lowest level,
+not an initial of the other, not the surname of the other written first) and their birth dates disagree
+beyond a typo (both given, more than one edit apart, not day and month swapped). A person's own accounts, with their
 nicknames, typos and formats, do not disagree on both at once; members of one household or one ring nearly
 always do. Shared values are left out of matching as hubs are (profiles.py) and listed in `resolution_shared`.
 """
@@ -20,29 +20,11 @@ import duckdb
 
 from ..dbutil import scalar
 from .hubs import SOURCES
+from .identity import clearly_different_sql
 
 # Kinds checked for sharing: every hub kind but the IP prefix (a /24 is a neighbourhood: shared by nature,
 # and already only the weakest level of the IP comparison).
 SHARED_KINDS = ("email", "email_handle", "phone", "device", "card", "ip")
-
-# The name comparison's lowest Jaro-Winkler level (model.comparisons): below it, first names are "else".
-FIRST_NAME_CLOSE = 0.8
-
-
-def clearly_different_sql(x: str, y: str) -> str:
-    """SQL true when rows x and y (first_name, last_name, dob as 'YYYY-MM-DD') cannot be one person's
-    accounts: first names and birth dates both disagree beyond what one person's accounts show."""
-    return f"""(
-        {x}.first_name <> {y}.first_name
-        AND jaro_winkler_similarity({x}.first_name, {y}.first_name) < {FIRST_NAME_CLOSE}
-        AND NOT (length({x}.first_name) = 1 AND starts_with({y}.first_name, {x}.first_name))
-        AND NOT (length({y}.first_name) = 1 AND starts_with({x}.first_name, {y}.first_name))
-        AND {x}.first_name IS DISTINCT FROM {y}.last_name
-        AND {y}.first_name IS DISTINCT FROM {x}.last_name
-        AND damerau_levenshtein({x}.dob, {y}.dob) > 1
-        AND {x}.dob <> {y}.dob_day_month_swapped
-    )"""
-
 
 CREATE_SHARED_SQL = (
     "CREATE OR REPLACE TABLE resolution_shared "
@@ -72,14 +54,13 @@ multi AS (  -- only values on two or more accounts can be shared
 ),
 who AS (
     SELECT h.kind, h.value, h.account_id, a.first_name, a.last_name,
-           strftime(a.date_of_birth, '%Y-%m-%d') AS dob,
-           strftime(a.date_of_birth, '%Y-%d-%m') AS dob_day_month_swapped
+           strftime(a.date_of_birth, '%Y-%m-%d') AS dob
     FROM held h JOIN multi USING (kind, value) JOIN std_accounts a USING (account_id)
 ),
 clashes AS (
     SELECT x.kind, x.value, count(*) AS clashing_pairs
     FROM who x JOIN who y ON x.kind = y.kind AND x.value = y.value AND x.account_id < y.account_id
-    WHERE {clearly_different_sql("x", "y")}
+    WHERE {clearly_different_sql("x.{}", "y.{}")}
     GROUP BY ALL
 )
 SELECT c.kind, c.value, count(DISTINCT w.account_id), any_value(c.clashing_pairs)
