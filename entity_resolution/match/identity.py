@@ -46,6 +46,10 @@ def clearly_different_sql(x: str, y: str) -> str:
 
 
 def identity_veto_sql(x: str, y: str) -> str:
-    """SQL true when a pair must not be a same-person link whatever else agrees: the first names clash and the
-    birth dates do not show one date (they differ, or one is missing)."""
-    return f"coalesce({first_names_clash_sql(x, y)} AND NOT coalesce({same_birth_date_sql(x, y)}, false), false)"
+    """SQL true when a pair must not be a same-person link whatever else agrees: the first names clash, the
+    birth dates do not show one date (they differ, or one is missing) and the accounts do not give one e-mail
+    address (column email_canonical: a mailbox is one person's; one that clearly different people give is a
+    shared value, already out of the profiles)."""
+    same_email = f"coalesce({x.format('email_canonical')} = {y.format('email_canonical')}, false)"
+    clash = f"{first_names_clash_sql(x, y)} AND NOT coalesce({same_birth_date_sql(x, y)}, false)"
+    return f"(coalesce({clash}, false) AND NOT {same_email})"
