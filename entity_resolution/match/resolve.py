@@ -167,13 +167,23 @@ def _weight_sql(names: tuple[str, ...], columns: set[str]) -> str:
 def predictions_sql(pred_table: str, columns: set[str], link_floor_param: str = "$floor") -> str:
     personal = _weight_sql(PERSONAL_COMPARISONS, columns)
     infra = _weight_sql(INFRA_COMPARISONS, columns)
-    # Splink keeps the compared values (retain_matching_columns): first_name_l, first_name_r, dob_l, ...
+    return f"""
+CREATE OR REPLACE TABLE predictions AS
+SELECT *, ({personal}) AS personal_weight, ({infra}) AS infra_weight
+FROM {pred_table}
+WHERE match_probability >= {link_floor_param}
+"""
+
+
+def same_person_sql() -> str:
+    """Mark every prediction (fresh or kept from a baseline) with identity_veto and same_person. The veto reads
+    the compared values Splink keeps (retain_matching_columns: first_name_l, first_name_r, dob_l, ...)."""
     veto = identity_veto_sql("{}_l", "{}_r")
     return f"""
 CREATE OR REPLACE TABLE predictions AS
-SELECT *, ({personal}) AS personal_weight, ({infra}) AS infra_weight, {veto} AS identity_veto
-FROM {pred_table}
-WHERE match_probability >= {link_floor_param}
+SELECT *, (match_probability >= $threshold AND personal_weight >= $min_personal AND NOT identity_veto) AS same_person
+FROM (SELECT *, {veto} AS identity_veto FROM predictions)
+ORDER BY unique_id_l, unique_id_r
 """
 
 
@@ -216,21 +226,15 @@ def predict_and_cluster(
     con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})
     pred.drop_table_from_database_and_remove_from_cache()
     if pinned is not None and pinned.kept_predictions:
-        con.execute(f"INSERT INTO predictions BY NAME SELECT * EXCLUDE (same_person) FROM {pinned.kept_predictions}")
+        # A baseline's pairs keep their scores; the veto and same_person are marked below for every pair alike.
+        con.execute("INSERT INTO predictions BY NAME "
+                    "SELECT COLUMNS(lambda c: c NOT IN ('same_person', 'identity_veto')) "
+                    f"FROM {pinned.kept_predictions}")
     # Same person = a probable match that personal attributes alone support (names, email, phone, birth
     # date); shared devices, cards, IPs and postcode can tip a close call but never stand in for identity.
     # And never two clearly different first names without one birth date (identity.py): surname, address,
     # phone and devices are what a family shares, so no sum of their weights overrules that.
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE predictions AS
-        SELECT *, (match_probability >= $threshold AND personal_weight >= $min_personal AND NOT identity_veto)
-                  AS same_person
-        FROM predictions
-        ORDER BY unique_id_l, unique_id_r
-        """,
-        {"threshold": match_threshold, "min_personal": min_personal_weight},
-    )
+    con.execute(same_person_sql(), {"threshold": match_threshold, "min_personal": min_personal_weight})
     con.execute(
         """
         CREATE OR REPLACE TABLE same_person_edges AS

@@ -7,11 +7,11 @@ holders make a value rare, hence strong evidence, and a landline agreement outwe
 and birth dates (issue 11: 256 of the 303 false merges at 10,000 accounts were landline households).
 
 A value is shared when two of its holders are clearly different identities (identity.py): their first names
-disagree beyond anything one person writes (not equal, Jaro-Winkler below the name comparison's lowest level,
-not an initial of the other, not the surname of the other written first) and their birth dates disagree
-beyond a typo (both given, more than one edit apart, not day and month swapped). A person's own accounts, with their
-nicknames, typos and formats, do not disagree on both at once; members of one household or one ring nearly
-always do. Shared values are left out of matching as hubs are (profiles.py) and listed in `resolution_shared`.
+disagree beyond anything one person writes (not equal, Jaro-Winkler below the name comparison's lowest level, not
+an initial of the other, not the surname of the other written first) and their birth dates disagree beyond a typo
+(both given, more than one edit apart, not day and month swapped). A person's own accounts, with their nicknames,
+typos and formats, do not disagree on both at once; members of one household or one ring nearly always do. Shared
+values are left out of matching as hubs are (profiles.py) and listed in `resolution_shared`.
 """
 
 from __future__ import annotations
