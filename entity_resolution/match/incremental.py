@@ -1,13 +1,13 @@
 """Incremental resolution: add new records to a previous run without scoring its old pairs again.
 
-The run starts from a copy of the baseline's er.duckdb. New rows are standardised and appended; hubs and the
-name-block cap are recomputed over everything. The accounts whose profile or blocking can have changed are
-"affected": the new accounts, old accounts with new device or payment rows, accounts holding a value whose
-hub status changed and accounts whose full name crossed the name-block cap. Only pairs with an affected
-account are blocked (the same rules as a full run, model.BLOCKING_KEYS) and scored, with the baseline's prior
-and term-frequency tables; every other pair keeps its baseline score. So the result equals a full run over all
-the data that used the baseline's prior and term frequencies (tested); a fresh full run re-estimates both, and
-the difference that makes is measured in docs/performance.md.
+The run starts from a copy of the baseline's er.duckdb. New rows are standardised and appended; hubs, shared
+values and the name-block cap are recomputed over everything. The accounts whose profile or blocking can have
+changed are "affected": the new accounts, old accounts with new device or payment rows, accounts holding a
+value whose hub or shared status changed and accounts whose full name crossed the name-block cap. Only pairs
+with an affected account are blocked (the same rules as a full run, model.BLOCKING_KEYS) and scored, with the
+baseline's prior and term-frequency tables; every other pair keeps its baseline score. So the result equals a
+full run over all the data that used the baseline's prior and term frequencies (tested); a fresh full run
+re-estimates both, and the difference that makes is measured in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,13 +19,17 @@ from .hubs import SOURCES as HUB_SOURCES
 from .hubs import find_hubs
 from .model import BLOCKING_KEYS
 from .profiles import NAME_BLOCK_MAX_ACCOUNTS, STD_ACCOUNTS_EXT_SQL, profiles_sql
+from .shared import CREATE_SHARED_IF_MISSING_SQL, find_shared
 
 STD_TABLES = ("std_accounts", "std_devices", "std_payments")
 
 
 def set_base_aside(con: duckdb.DuckDBPyConnection) -> None:
-    """Rename the baseline's tables that standardisation and hub finding recreate."""
-    for table in (*STD_TABLES, "std_accounts_ext", "resolution_hubs"):
+    """Rename the baseline's tables that standardisation, hub and shared-value finding recreate."""
+    # A baseline made before shared values existed has none: all of today's shared values then count as
+    # changed, so their holders are re-profiled and re-scored, as a full run would.
+    con.execute(CREATE_SHARED_IF_MISSING_SQL)
+    for table in (*STD_TABLES, "std_accounts_ext", "resolution_hubs", "resolution_shared"):
         con.execute(f"ALTER TABLE {table} RENAME TO base_{table}")
 
 
@@ -39,13 +43,18 @@ def append_new_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def affected_accounts(con: duckdb.DuckDBPyConnection, hub_min_accounts: int) -> int:
-    """Recompute hubs; create inc_affected(account_id); return its size."""
+    """Recompute hubs and shared values; create inc_affected(account_id); return its size."""
     find_hubs(con, hub_min_accounts)
+    find_shared(con)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE inc_hub_changes AS
         (SELECT kind, value FROM resolution_hubs EXCEPT SELECT kind, value FROM base_resolution_hubs)
         UNION ALL
         (SELECT kind, value FROM base_resolution_hubs EXCEPT SELECT kind, value FROM resolution_hubs)
+        UNION ALL
+        (SELECT kind, value FROM resolution_shared EXCEPT SELECT kind, value FROM base_resolution_shared)
+        UNION ALL
+        (SELECT kind, value FROM base_resolution_shared EXCEPT SELECT kind, value FROM resolution_shared)
     """)
     hub_holders = "\nUNION ALL\n".join(
         f"SELECT s.account_id FROM ({src}) s JOIN inc_hub_changes c ON c.kind = '{kind}' AND c.value = s.value"
@@ -122,5 +131,6 @@ def block_pairs(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("base_resolution_hubs", *(f"new_{t}" for t in (*STD_TABLES, "std_accounts_ext"))):
+    scratch = ("base_resolution_hubs", "base_resolution_shared")
+    for table in (*scratch, *(f"new_{t}" for t in (*STD_TABLES, "std_accounts_ext"))):
         con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -21,11 +21,17 @@ INFRA_COMPARISONS = ("postcode", "devices", "cards", "ips")
 
 
 def _email_comparison() -> cl.CustomComparison:
+    # A name-derived handle is NULL in the profile (profiles.py) but its address is not: the same address is
+    # still the exact-email level; only handle levels need both handles.
     return cl.CustomComparison(
         output_column_name="email",
         comparison_description="canonical email, then the handle (local part without separators)",
         comparison_levels=[
-            cll.NullLevel("email_handle"),
+            cll.CustomLevel(
+                "email_canonical_l IS NULL OR email_canonical_r IS NULL OR "
+                "(email_canonical_l <> email_canonical_r AND (email_handle_l IS NULL OR email_handle_r IS NULL))",
+                label_for_charts="email is NULL, or the addresses differ and a handle is NULL",
+            ).configure(is_null_level=True),
             cll.ExactMatchLevel("email_canonical").configure(tf_adjustment_column="email_canonical"),
             cll.ExactMatchLevel("email_handle").configure(tf_adjustment_column="email_handle"),
             cll.JaroWinklerLevel("email_handle", 0.88),
@@ -64,10 +70,34 @@ def _dob_comparison() -> cl.CustomComparison:
     )
 
 
+def _name_comparison(column: str, other: str) -> cl.CustomComparison:
+    """First or last name: exact (term-frequency adjusted), close spellings, the other name written in its
+    place (a "Last First" name without a comma: standardisation cannot tell it turned round), an initial
+    (first name only), else. With the initial and turned-round names on levels of their own, "else" means a
+    clearly different name: its weight is what lets different first names veto surname + address agreement."""
+    levels: list[Any] = [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
+        cll.JaroWinklerLevel(column, 0.92),
+        cll.JaroWinklerLevel(column, 0.8),
+        cll.CustomLevel(f'"{column}_l" = "{other}_r" AND "{other}_l" = "{column}_r"',
+                        label_for_charts=f"{column} and {other} turned round"),
+    ]
+    if column == "first_name":
+        levels.append(cll.CustomLevel(
+            '(length("first_name_l") = 1 AND starts_with("first_name_r", "first_name_l")) OR '
+            '(length("first_name_r") = 1 AND starts_with("first_name_l", "first_name_r"))',
+            label_for_charts="an initial of the other first name"))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(output_column_name=column, comparison_levels=levels,
+                               comparison_description=f"{column}: exact, Jaro-Winkler 0.92 / 0.8, turned round, "
+                               + ("initial, " if column == "first_name" else "") + "else")
+
+
 def comparisons() -> list[Any]:
     return [
-        cl.JaroWinklerAtThresholds("first_name", [0.92, 0.8]).configure(term_frequency_adjustments=True),
-        cl.JaroWinklerAtThresholds("last_name", [0.92, 0.8]).configure(term_frequency_adjustments=True),
+        _name_comparison("first_name", "last_name"),
+        _name_comparison("last_name", "first_name"),
         _email_comparison(),
         cl.ExactMatch("phone").configure(term_frequency_adjustments=True),
         _dob_comparison(),

@@ -42,7 +42,9 @@ NAME_BLOCK_MAX_ACCOUNTS = 100
 
 PROFILES_SQL = """
 CREATE OR REPLACE {kind} {table} AS
-WITH hub AS (SELECT kind, value FROM resolution_hubs),
+WITH hub AS (  -- values left out of matching: hubs (hubs.py) and values clearly different people share (shared.py)
+    SELECT kind, value FROM resolution_hubs UNION ALL SELECT kind, value FROM resolution_shared
+),
 dev AS (
     SELECT account_id,
            list(DISTINCT device_id ORDER BY device_id) AS devices
@@ -113,10 +115,12 @@ def profiles_sql(table: str = "profiles", only_affected: bool = False) -> str:
 
 
 def build_profiles(con: duckdb.DuckDBPyConnection, hub_min_accounts: int) -> int:
-    """Create `profiles` (one row per account, hub values removed); return the row count."""
+    """Create `profiles` (one row per account, hub and shared values removed); return the row count."""
     from .hubs import find_hubs
+    from .shared import find_shared
 
     con.execute(STD_ACCOUNTS_EXT_SQL)
     find_hubs(con, hub_min_accounts)
+    find_shared(con)
     con.execute(profiles_sql(), {"name_block_max": NAME_BLOCK_MAX_ACCOUNTS})
     return int(scalar(con, "SELECT count(*) FROM profiles"))

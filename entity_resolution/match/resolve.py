@@ -12,6 +12,7 @@ import duckdb
 
 from ..dbutil import one_row, scalar
 from ..errors import InputError, ModelError, Problem
+from .identity import identity_veto_sql
 from .model import (
     INFRA_COMPARISONS,
     PERSONAL_COMPARISONS,
@@ -174,6 +175,18 @@ WHERE match_probability >= {link_floor_param}
 """
 
 
+def same_person_sql() -> str:
+    """Mark every prediction (fresh or kept from a baseline) with identity_veto and same_person. The veto reads
+    the compared values Splink keeps (retain_matching_columns: first_name_l, first_name_r, dob_l, ...)."""
+    veto = identity_veto_sql("{}_l", "{}_r")
+    return f"""
+CREATE OR REPLACE TABLE predictions AS
+SELECT *, (match_probability >= $threshold AND personal_weight >= $min_personal AND NOT identity_veto) AS same_person
+FROM (SELECT *, {veto} AS identity_veto FROM predictions)
+ORDER BY unique_id_l, unique_id_r
+"""
+
+
 def predict_and_cluster(
     con: duckdb.DuckDBPyConnection,
     model_path: Path,
@@ -213,24 +226,21 @@ def predict_and_cluster(
     con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})
     pred.drop_table_from_database_and_remove_from_cache()
     if pinned is not None and pinned.kept_predictions:
-        con.execute(f"INSERT INTO predictions BY NAME SELECT * EXCLUDE (same_person) FROM {pinned.kept_predictions}")
+        # A baseline's pairs keep their scores; the veto and same_person are marked below for every pair alike.
+        con.execute("INSERT INTO predictions BY NAME "
+                    "SELECT COLUMNS(lambda c: c NOT IN ('same_person', 'identity_veto')) "
+                    f"FROM {pinned.kept_predictions}")
     # Same person = a probable match that personal attributes alone support (names, email, phone, birth
     # date); shared devices, cards, IPs and postcode can tip a close call but never stand in for identity.
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE predictions AS
-        SELECT *, (match_probability >= $threshold AND personal_weight >= $min_personal) AS same_person
-        FROM predictions
-        ORDER BY unique_id_l, unique_id_r
-        """,
-        {"threshold": match_threshold, "min_personal": min_personal_weight},
-    )
+    # And never two clearly different first names without one birth date (identity.py): surname, address,
+    # phone and devices are what a family shares, so no sum of their weights overrules that.
+    con.execute(same_person_sql(), {"threshold": match_threshold, "min_personal": min_personal_weight})
     con.execute(
         """
         CREATE OR REPLACE TABLE same_person_edges AS
         SELECT unique_id_l, unique_id_r, match_probability, match_weight
         FROM predictions
-        WHERE match_probability >= $threshold AND personal_weight >= $min_personal
+        WHERE match_probability >= $threshold AND personal_weight >= $min_personal AND NOT identity_veto
         """,
         {"threshold": cluster_threshold, "min_personal": min_personal_weight},
     )

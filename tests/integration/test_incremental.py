@@ -45,7 +45,7 @@ def test_incremental_equals_a_full_run_with_the_baselines_statistics(runs: dict[
                         ("predictions", "unique_id_l, unique_id_r, match_key, round(match_probability, 12), "
                                         "round(personal_weight, 9), same_person"),
                         ("profiles", "*"), ("std_accounts", "*"), ("std_devices", "*"), ("std_payments", "*"),
-                        ("resolution_hubs", "*")):
+                        ("resolution_hubs", "*"), ("resolution_shared", "*")):
         assert _diff(con, f"SELECT {cols} FROM inc.{table}", f"SELECT {cols} FROM ref.{table}") == (0, 0), table
     manifest = json.loads((runs["inc"] / "manifest.json").read_text())
     assert manifest["incremental"]["affected_accounts"] >= 40  # the 2% new accounts at least
