@@ -42,7 +42,7 @@ def loaded(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory)
     assert rows
     as_of = rows[0][0]
     early = pipeline.run(inputs, base / "early", Settings(), as_of=as_of)
-    strict = Settings(link_floor=0.9, match_threshold=0.999, cluster_threshold=0.999)
+    strict = Settings(link_floor=0.99999, match_threshold=0.99999, cluster_threshold=0.99999)
     full = pipeline.run(inputs, base / "full", strict, previous=base / "early")
     wipe(driver)
     load_run(driver, base / "early")

@@ -163,7 +163,7 @@ def test_detect_killed_twice_then_rerun_equals_the_clean_detection(server: Serve
         return detect_graph(driver, tmp_path / name, progress=progress)
 
     def kill_at(step: str, done: bool) -> Any:
-        def progress(name: str, finished: bool) -> None:
+        def progress(name: str, finished: bool, message: str = "") -> None:  # progress.ProgressFn
             if (name, finished) == (step, done):
                 kill_managed_server(server)
         return progress

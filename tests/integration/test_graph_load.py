@@ -32,7 +32,7 @@ def runs(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory) -
         params={"p": str(small_data.accounts)},
     ).fetchall()[0][0]
     pipeline.run(_inputs(small_data), base / "early", Settings(), as_of=as_of)
-    strict = Settings(link_floor=0.9, match_threshold=0.999, cluster_threshold=0.999)
+    strict = Settings(link_floor=0.99999, match_threshold=0.99999, cluster_threshold=0.99999)
     pipeline.run(_inputs(small_data), base / "full", strict, previous=base / "early")
     return {"early": base / "early", "full": base / "full"}
 
