@@ -46,6 +46,8 @@ PUBLISHED: dict[str, dict[str, str | None]] = {
     "std_devices": {"account_id": None, "observed_at": None, "device_id": "device", "ip": "ip",
                     "ip_prefix": "ip_prefix"},
     "std_payments": {"account_id": None, "observed_at": None, "card_fingerprint": "card", "disputed": None},
+    "identifier_observations": {"account_id": None, "kind": None, "value": "any", "observed_at": None,
+                                "disputed": None, "source": None},
     "resolution_hubs": {"kind": None, "value": "any", "account_count": None},
 }
 

@@ -61,39 +61,24 @@ def accounts_sql() -> str:
 
 
 def uses_sql() -> str:
-    """Every account-identifier use as of as_of: the same five relationships the Neo4j loader writes.
+    """Every account-identifier use as of as_of, aggregated from identifier_observations as the Neo4j loader's
+    used_* steps are (graph/loader.py `used_sql`).
 
-    Each source is aggregated on its own (an account's e-mail and phone are one row each, no grouping) and
-    the entity joined afterwards: the same rows as grouping the union, at a fraction of the hashing."""
+    An account's e-mail and phone are one observation each (observations.py): they pass through without
+    grouping, and the entity is joined afterwards: the same rows as grouping everything, at a fraction of the
+    hashing. Their observed_at is the account's created_at, already bounded by d_acc."""
     return """
     CREATE TEMP TABLE d_uses AS
-    WITH dev AS (
-        SELECT account_id, 'device' AS kind, device_id AS value, min(observed_at) AS first_seen,
-               max(observed_at) AS last_seen, 0::BIGINT AS disputed
-        FROM std_devices WHERE device_id IS NOT NULL AND observed_at <= getvariable('as_of')
-        GROUP BY account_id, device_id
-    ), ip AS (
-        SELECT account_id, 'ip' AS kind, value, min(t) AS first_seen, max(t) AS last_seen, 0::BIGINT AS disputed
-        FROM (
-            SELECT account_id, ip AS value, observed_at AS t FROM std_devices
-            WHERE ip IS NOT NULL AND observed_at <= getvariable('as_of')
-            UNION ALL SELECT account_id, signup_ip, created_at FROM std_accounts
-            WHERE signup_ip IS NOT NULL AND created_at <= getvariable('as_of')
-        ) GROUP BY account_id, value
-    ), card AS (
-        SELECT account_id, 'card' AS kind, card_fingerprint AS value, min(observed_at) AS first_seen,
-               max(observed_at) AS last_seen, count(*) FILTER (WHERE disputed) AS disputed
-        FROM std_payments WHERE card_fingerprint IS NOT NULL AND observed_at <= getvariable('as_of')
-        GROUP BY account_id, card_fingerprint
+    WITH grouped AS (
+        SELECT account_id, kind, value, min(observed_at) AS first_seen, max(observed_at) AS last_seen,
+               count(*) FILTER (WHERE disputed) AS disputed
+        FROM identifier_observations
+        WHERE kind NOT IN ('email', 'phone') AND observed_at <= getvariable('as_of')
+        GROUP BY account_id, kind, value
     ), own AS (
-        SELECT account_id, 'email' AS kind, email_canonical AS value, created_at AS first_seen,
-               created_at AS last_seen, 0::BIGINT AS disputed
-        FROM std_accounts WHERE email_canonical IS NOT NULL
-        UNION ALL SELECT account_id, 'phone', phone_e164, created_at, created_at, 0::BIGINT
-        FROM std_accounts WHERE phone_e164 IS NOT NULL
-    ), raw AS (
-        SELECT * FROM dev UNION ALL SELECT * FROM ip UNION ALL SELECT * FROM card UNION ALL SELECT * FROM own
-    )
+        SELECT account_id, kind, value, observed_at AS first_seen, observed_at AS last_seen, 0::BIGINT AS disputed
+        FROM identifier_observations WHERE kind IN ('email', 'phone')
+    ), raw AS (SELECT * FROM grouped UNION ALL SELECT * FROM own)
     SELECT r.account_id, a.entity_id, r.kind, r.value, r.first_seen, r.last_seen, r.disputed
     FROM raw r JOIN d_acc a USING (account_id)
     """

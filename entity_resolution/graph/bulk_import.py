@@ -124,14 +124,13 @@ def import_files() -> list[ImportFile]:
     return files
 
 
-# Text columns the files carry; a line break in any of them needs the importer's (slower) multi-line mode.
+# Text columns the files carry (the identifier values from identifier_observations); a line break in any of
+# them needs the importer's (slower) multi-line mode.
 MULTILINE_SQL = """
 SELECT count(*) FROM (
-    SELECT account_id AS v FROM std_accounts UNION ALL SELECT email_canonical FROM std_accounts
-    UNION ALL SELECT phone_e164 FROM std_accounts UNION ALL SELECT country FROM std_accounts
-    UNION ALL SELECT signup_ip FROM std_accounts UNION ALL SELECT signup_ip_prefix FROM std_accounts
-    UNION ALL SELECT device_id FROM std_devices UNION ALL SELECT ip FROM std_devices
-    UNION ALL SELECT ip_prefix FROM std_devices UNION ALL SELECT card_fingerprint FROM std_payments
+    SELECT value AS v FROM identifier_observations
+    UNION ALL SELECT account_id FROM std_accounts UNION ALL SELECT country FROM std_accounts
+    UNION ALL SELECT signup_ip_prefix FROM std_accounts UNION ALL SELECT ip_prefix FROM std_devices
     UNION ALL SELECT entity_id FROM entities
 ) WHERE contains(v, chr(10)) OR contains(v, chr(13))
 """

@@ -23,31 +23,27 @@ from .cypher import load_cypher, statements
 
 SCHEMA_VERSION = 1
 
+
+def used_sql(kind: str) -> str:
+    """One USED_* relationship per (account, identifier) of `kind`, aggregated from identifier_observations:
+    first and last use, number of uses, disputed payments (cards only; NULL for the other kinds)."""
+    disputed = "count(*) FILTER (WHERE disputed)" if kind == "card" else "NULL::BIGINT"
+    return ("SELECT account_id, value, min(observed_at) AS first_seen, max(observed_at) AS last_seen, "
+            f"count(*) AS n, {disputed} AS disputed FROM identifier_observations WHERE kind = '{kind}' "
+            "GROUP BY account_id, value ORDER BY account_id, value")  # kind: one of ours (STEPS)
+
+
 # (step, cypher file, DuckDB query over the run's er.duckdb). Order matters: accounts before their uses.
 STEPS: list[tuple[str, str, str]] = [
     ("accounts", "load/merge_accounts",
      "SELECT account_id, created_at, country, email_disposable FROM std_accounts ORDER BY account_id"),
     ("memberships", "load/merge_memberships",
      "SELECT account_id, entity_id, entity_size FROM entities ORDER BY account_id"),
-    ("used_email", "load/merge_used_email",
-     "SELECT account_id, email_canonical AS value, created_at AS first_seen, created_at AS last_seen, 1 AS n, "
-     "NULL::BIGINT AS disputed FROM std_accounts WHERE email_canonical IS NOT NULL ORDER BY account_id"),
-    ("used_phone", "load/merge_used_phone",
-     "SELECT account_id, phone_e164 AS value, created_at AS first_seen, created_at AS last_seen, 1 AS n, "
-     "NULL::BIGINT AS disputed FROM std_accounts WHERE phone_e164 IS NOT NULL ORDER BY account_id"),
-    ("used_device", "load/merge_used_device",
-     "SELECT account_id, device_id AS value, min(observed_at) AS first_seen, max(observed_at) AS last_seen, "
-     "count(*) AS n, NULL::BIGINT AS disputed FROM std_devices GROUP BY ALL ORDER BY account_id, value"),
-    ("used_card", "load/merge_used_card",
-     "SELECT account_id, card_fingerprint AS value, min(observed_at) AS first_seen, "
-     "max(observed_at) AS last_seen, count(*) AS n, count(*) FILTER (WHERE disputed) AS disputed "
-     "FROM std_payments GROUP BY ALL ORDER BY account_id, value"),
-    ("used_ip", "load/merge_used_ip",
-     "SELECT account_id, value, min(t) AS first_seen, max(t) AS last_seen, count(*) AS n, "
-     "NULL::BIGINT AS disputed FROM ("
-     "  SELECT account_id, ip AS value, observed_at AS t FROM std_devices WHERE ip IS NOT NULL"
-     "  UNION ALL SELECT account_id, signup_ip, created_at FROM std_accounts WHERE signup_ip IS NOT NULL"
-     ") GROUP BY ALL ORDER BY account_id, value"),
+    ("used_email", "load/merge_used_email", used_sql("email")),
+    ("used_phone", "load/merge_used_phone", used_sql("phone")),
+    ("used_device", "load/merge_used_device", used_sql("device")),
+    ("used_card", "load/merge_used_card", used_sql("card")),
+    ("used_ip", "load/merge_used_ip", used_sql("ip")),
     ("ip_prefixes", "load/merge_ip_prefixes",
      "SELECT DISTINCT value, prefix FROM ("
      "  SELECT ip AS value, ip_prefix AS prefix FROM std_devices"

@@ -11,15 +11,17 @@ import duckdb
 
 from ..dbutil import scalar
 
-# (kind, SQL yielding account_id, value) over the std_* tables; kinds are fixed here, never from input.
+# (kind, SQL yielding account_id, value); kinds are fixed here, never from input. The identifiers come from the
+# one account -> identifier table (ingest/standardise/observations.py); the email handle and the IP prefix are
+# matching keys derived from them, read from the tables that hold them.
+_OBSERVED = "SELECT account_id, value FROM identifier_observations WHERE kind = '{kind}'"
 SOURCES: dict[str, str] = {
-    "email": "SELECT account_id, email_canonical AS value FROM std_accounts",
+    "email": _OBSERVED.format(kind="email"),
     "email_handle": "SELECT account_id, email_handle AS value FROM std_accounts_ext",
-    "phone": "SELECT account_id, phone_e164 AS value FROM std_accounts",
-    "device": "SELECT account_id, device_id AS value FROM std_devices",
-    "card": "SELECT account_id, card_fingerprint AS value FROM std_payments",
-    "ip": "SELECT account_id, signup_ip AS value FROM std_accounts "
-    "UNION ALL SELECT account_id, ip FROM std_devices",
+    "phone": _OBSERVED.format(kind="phone"),
+    "device": _OBSERVED.format(kind="device"),
+    "card": _OBSERVED.format(kind="card"),
+    "ip": _OBSERVED.format(kind="ip"),
     "ip_prefix": "SELECT account_id, signup_ip_prefix AS value FROM std_accounts "
     "UNION ALL SELECT account_id, ip_prefix FROM std_devices",
 }

@@ -15,13 +15,17 @@ from __future__ import annotations
 import duckdb
 
 from ..dbutil import scalar
+from ..ingest.standardise.observations import observations_sql
+from ..tables import IDENTIFIER_OBSERVATIONS, STD_TABLES, missing_tables
 from .hubs import SOURCES as HUB_SOURCES
 from .hubs import find_hubs
 from .model import BLOCKING_KEYS
 from .profiles import NAME_BLOCK_MAX_ACCOUNTS, STD_ACCOUNTS_EXT_SQL, profiles_sql
 from .shared import CREATE_SHARED_IF_MISSING_SQL, find_shared
 
-STD_TABLES = ("std_accounts", "std_devices", "std_payments")
+# Tables standardisation writes from the new rows alone, appended under the baseline's: the standardised rows and
+# their identifier uses (so the observations equal those of a full run over all rows; tested).
+APPENDED = (*STD_TABLES, IDENTIFIER_OBSERVATIONS)
 
 
 def set_base_aside(con: duckdb.DuckDBPyConnection) -> None:
@@ -29,14 +33,18 @@ def set_base_aside(con: duckdb.DuckDBPyConnection) -> None:
     # A baseline made before shared values existed has none: all of today's shared values then count as
     # changed, so their holders are re-profiled and re-scored, as a full run would.
     con.execute(CREATE_SHARED_IF_MISSING_SQL)
-    for table in (*STD_TABLES, "std_accounts_ext", "resolution_hubs", "resolution_shared"):
+    # A baseline made before the identifier table existed: derive it from its std_* tables, as ingest would have.
+    if missing_tables(con, [IDENTIFIER_OBSERVATIONS]):
+        con.execute(observations_sql())
+    for table in (*APPENDED, "std_accounts_ext", "resolution_hubs", "resolution_shared"):
         con.execute(f"ALTER TABLE {table} RENAME TO base_{table}")
 
 
 def append_new_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """After standardise() made std_* from the new rows only: keep those as new_std_*, put them under the base."""
+    """After standardise() made std_* and identifier_observations from the new rows only: keep those as new_*,
+    put them under the base's."""
     con.execute(STD_ACCOUNTS_EXT_SQL)
-    for table in (*STD_TABLES, "std_accounts_ext"):
+    for table in (*APPENDED, "std_accounts_ext"):
         con.execute(f"ALTER TABLE {table} RENAME TO new_{table}")
         con.execute(f"ALTER TABLE base_{table} RENAME TO {table}")
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_{table}")
@@ -132,5 +140,5 @@ def block_pairs(con: duckdb.DuckDBPyConnection) -> int:
 
 def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
     scratch = ("base_resolution_hubs", "base_resolution_shared")
-    for table in (*scratch, *(f"new_{t}" for t in (*STD_TABLES, "std_accounts_ext"))):
+    for table in (*scratch, *(f"new_{t}" for t in (*APPENDED, "std_accounts_ext"))):
         con.execute(f"DROP TABLE IF EXISTS {table}")

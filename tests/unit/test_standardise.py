@@ -322,7 +322,8 @@ def test_standardise_schemas(std: duckdb.DuckDBPyConnection) -> None:
 
 def test_standardise_leaves_only_its_tables(std: duckdb.DuckDBPyConnection) -> None:
     tables = {r[0] for r in std.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert tables == {"in_accounts", "in_devices", "in_payments", "std_accounts", "std_devices", "std_payments"}
+    assert tables == {"in_accounts", "in_devices", "in_payments", "std_accounts", "std_devices", "std_payments",
+                      "identifier_observations"}
     macros = std.sql("SELECT function_name FROM duckdb_functions() WHERE NOT internal").fetchall()
     assert macros == []
 

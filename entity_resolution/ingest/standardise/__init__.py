@@ -14,14 +14,15 @@ following its parse() and is_valid_number() step by step (see phones.py).
 
 One module per kind of value: emails.py, names.py, phones.py, ips.py, and values.py for the row-level
 rules (country, postcode, card digits); lookup.py holds what they share. This module builds the
-output tables from their lookups and drops their scratch tables and macros.
+output tables from their lookups and drops their scratch tables and macros; observations.py then writes
+identifier_observations, the one account -> identifier table, from the std_* tables.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from entity_resolution.ingest.standardise import emails, ips, names, phones, values
+from entity_resolution.ingest.standardise import emails, ips, names, observations, phones, values
 
 if TYPE_CHECKING:
     import duckdb
@@ -33,7 +34,8 @@ _MACROS = values.MACROS + ips.MACROS + phones.MACROS
 
 
 def standardise(con: duckdb.DuckDBPyConnection) -> None:
-    """Create std_accounts, std_devices and std_payments from in_accounts, in_devices, in_payments."""
+    """Create std_accounts, std_devices and std_payments from in_accounts, in_devices, in_payments, and from
+    them identifier_observations (observations.py)."""
     try:
         values.create_value_macros(con)
         emails.build_email_lookup(con)
@@ -43,6 +45,7 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_std_accounts_sql())
         con.execute(_std_devices_sql())
         con.execute(_std_payments_sql())
+        observations.write_observations(con)
     finally:
         for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
