@@ -21,6 +21,7 @@ from .export.tables import write_table
 from .ingest import Inputs
 from .progress import PhaseTimer, ProgressFn
 from .pseudonym import key_from_settings, manifest_entry, publish
+from .runfolder import DB, MANIFEST, MODEL, Manifest, ModelEntry, RunPaths
 from .settings import Settings, parse_time
 
 if TYPE_CHECKING:
@@ -164,26 +165,27 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
 
     out_dir = out_dir.expanduser()
     # A run folder's own model.json may be reused (`--model RUN/model.json --out RUN`): the new folder gets a copy.
-    own_model = settings.model_path.expanduser().resolve() == out_dir.resolve() / "model.json"
+    own_model = settings.model_path.expanduser().resolve() == RunPaths(out_dir.resolve()).model
     model_given = None if own_model else settings.model_path
     check_run_out(out_dir, [*inputs.files().values(), model_given], force=force)
     started = datetime.now(UTC)
     phases = PhaseTimer(progress)
-    prev_entities = previous / "entities.parquet" if previous is not None else None
+    prev_entities = RunPaths(previous).entities if previous is not None else None
     if prev_entities is not None and not prev_entities.is_file():
         raise InputError([Problem(str(previous), None, None, "a run folder with entities.parquet",
                                   "no entities.parquet")])
     key = None
     if settings.pseudonymise:  # before anything is written: no key, no run (exit 2)
         key = key_from_settings(settings)
-    base: dict[str, Any] | None = None
+    base: Manifest | None = None
     if incremental:
         base = _incremental_base(previous, settings, train_first, as_of)
 
     with atomic_dir(out_dir, "run") as tmp:
-        db = tmp / "er.duckdb"
+        out = RunPaths(tmp)
+        db = out.db
         if base is not None and previous is not None:
-            shutil.copyfile(previous / "er.duckdb", db)
+            shutil.copyfile(RunPaths(previous).db, db)
         con = _connect(str(db), settings)
         try:
             if base is not None and previous is not None:
@@ -194,7 +196,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                 model_path = settings.model_path
                 if train_first:
                     with phases.phase("train"):
-                        model_path = tmp / "model.json"
+                        model_path = out.model
                         _train(con, model_path, settings)
                 with phases.phase("predict"):
                     counts = _predict(con, model_path, settings)
@@ -210,8 +212,8 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                 with phases.phase("pseudonymise"):  # from here on, this connection reads hashed identifiers
                     publish(con, key)
             with phases.phase("write"):
-                if model_path != tmp / "model.json":
-                    shutil.copyfile(model_path, tmp / "model.json")  # a run folder carries its model
+                if model_path != out.model:
+                    shutil.copyfile(model_path, out.model)  # a run folder carries its model
                 n_entities = write_table(con, "SELECT account_id, entity_id, entity_size FROM entities "
                                          "ORDER BY account_id", tmp / "entities")
                 n_links = _write_links(con, tmp)
@@ -224,7 +226,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
         with phases.phase("detect"):
             from .detect import compute_signals
 
-            prev = previous if previous is not None and (previous / "signals.parquet").is_file() else None
+            prev = previous if previous is not None and RunPaths(previous).signals.is_file() else None
             detection = compute_signals(tmp, detect_settings, previous=prev, run_id=run_id, run_as_of=when)
         counts_out = {
             **{f"{k}_rows": v for k, v in summary.rows.items()},
@@ -235,28 +237,25 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             "largest_entity": counts.largest_entity,
             **{f"detect_{k}": v for k, v in detection.counts.items()},
         }
-        manifest = {
-            "run_id": run_id,
-            "as_of": when.isoformat(),
-            "started_at": started.isoformat(),
-            "inputs": {name: {"path": str(p), "sha256": checksums.get(name)}
-                       for name, p in inputs.files().items()},
-            "row_counts": counts_out,
-            "thresholds": _thresholds(settings),
-            "model": {"path": str(model_path) if model_path != tmp / "model.json" else "model.json",
-                      "sha256": file_sha256(tmp / "model.json"), "trained_in_run": train_first,
-                      "prior": counts.prior},
-            "previous_run": str(previous) if previous else None,
-            "incremental": extra or None,
-            "detection_id": detection.detection_id,
-            "pseudonymised": manifest_entry(key),
-            "versions": _package_versions(),
-            "phase_seconds": phases.seconds,
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        Manifest(
+            run_id=run_id,
+            as_of=when,
+            started_at=started,
+            inputs={name: {"path": str(p), "sha256": checksums.get(name)} for name, p in inputs.files().items()},
+            row_counts=counts_out,
+            thresholds=_thresholds(settings),
+            model=ModelEntry(path=str(model_path) if model_path != out.model else MODEL,
+                             sha256=file_sha256(out.model), trained_in_run=train_first, prior=counts.prior),
+            previous_run=str(previous) if previous else None,
+            incremental=extra or None,
+            detection_id=detection.detection_id,
+            pseudonymised=manifest_entry(key),
+            versions=_package_versions(),
+            phase_seconds=phases.seconds,
+        ).write(out.manifest)
     return RunResult(run_id=run_id, out_dir=out_dir, as_of=when.isoformat(), counts=counts_out,
                      phase_seconds=phases.seconds,
-                     model_path=out_dir / "model.json" if train_first else model_path)
+                     model_path=RunPaths(out_dir).model if train_first else model_path)
 
 
 def _thresholds(settings: Settings) -> dict[str, Any]:
@@ -286,7 +285,7 @@ def _predict(con: duckdb.DuckDBPyConnection, model_path: Path, settings: Setting
 
 
 def _incremental_base(previous: Path | None, settings: Settings, train_first: bool,
-                      as_of: str | datetime | None) -> dict[str, Any]:
+                      as_of: str | datetime | None) -> Manifest:
     """The baseline run's manifest, after checking an incremental run can build on it."""
     def refuse(expected: str, found: str) -> InputError:
         return InputError([Problem("--incremental", None, None, expected, found)])
@@ -297,21 +296,20 @@ def _incremental_base(previous: Path | None, settings: Settings, train_first: bo
         raise refuse("the baseline's model (no --train)", "--train")
     if as_of is not None:
         raise refuse("no --as-of (an incremental run is as of its newest record)", f"--as-of {as_of}")
-    needed = [previous / n for n in ("manifest.json", "er.duckdb", "model.json")]
-    missing = [p.name for p in needed if not p.is_file()]
+    missing = [name for name in (MANIFEST, DB, MODEL) if not (previous / name).is_file()]
     if missing:
-        raise refuse("a run folder made by this version (manifest.json, er.duckdb, model.json)",
+        raise refuse(f"a run folder made by this version ({MANIFEST}, {DB}, {MODEL})",
                      f"{previous} lacks {', '.join(missing)}")
-    base: dict[str, Any] = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
-    if base.get("thresholds") != _thresholds(settings):
-        raise refuse(f"the baseline's thresholds {base.get('thresholds')}", str(_thresholds(settings)))
-    if not base.get("model", {}).get("prior"):
-        raise refuse("a baseline that recorded its prior", "none in its manifest.json")
+    base = Manifest.read(RunPaths(previous).manifest)
+    if base.thresholds != _thresholds(settings):
+        raise refuse(f"the baseline's thresholds {base.thresholds or None}", str(_thresholds(settings)))
+    if not base.model.prior:
+        raise refuse("a baseline that recorded its prior", f"none in its {MANIFEST}")
     return base
 
 
 def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, settings: Settings, previous: Path,
-                         base: dict[str, Any], phases: PhaseTimer) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
+                         base: Manifest, phases: PhaseTimer) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
     from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
@@ -322,7 +320,7 @@ def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, setting
         con.execute("CREATE OR REPLACE TEMP TABLE known_accounts AS SELECT account_id FROM std_accounts")
         summary = load_inputs(con, inputs, known_accounts="known_accounts")
         apply_at_ingest(con, settings.forget_list)
-        base_as_of = datetime.fromisoformat(base["as_of"])
+        base_as_of = base.as_of
         when = max(base_as_of, summary.max_timestamp) if summary.max_timestamp else base_as_of
     with phases.phase("standardise"):
         inc.set_base_aside(con)
@@ -332,11 +330,11 @@ def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, setting
         inc.refresh_profiles(con)
     with phases.phase("predict"):
         pairs = inc.block_pairs(con)
-        model_path = previous / "model.json"
+        model_path = RunPaths(previous).model
         counts = _predict(con, model_path, settings, Pinned(
-            prior=float(base["model"]["prior"]), blocked_pairs="inc_pairs", kept_predictions="inc_kept"))
+            prior=float(base.model.prior or 0), blocked_pairs="inc_pairs", kept_predictions="inc_kept"))
         inc.drop_scratch(con)
-    extra = {"base_run_id": base.get("run_id"), "affected_accounts": affected, "pairs_scored": pairs}
+    extra = {"base_run_id": base.run_id, "affected_accounts": affected, "pairs_scored": pairs}
     return summary, when, counts, model_path, extra
 
 
@@ -348,16 +346,17 @@ def resolve_pinned(inputs: Inputs, previous: Path, db_path: Path, settings: Sett
     from .match.model import TF_COLUMNS
     from .match.resolve import Pinned
 
-    base = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+    base = RunPaths(previous)
+    prior = float(Manifest.read(base.manifest).model.prior or 0)
     con = _connect(str(db_path), settings)
     try:
         _prepare(con, inputs, settings, None, PhaseTimer())
-        con.execute("ATTACH $path AS base (READ_ONLY)", {"path": str(previous / "er.duckdb")})
+        con.execute("ATTACH $path AS base (READ_ONLY)", {"path": str(base.db)})
         for column in TF_COLUMNS:
             con.execute(f"CREATE OR REPLACE TABLE tf_{column} AS SELECT * FROM base.tf_{column}")
         con.execute("DETACH base")
-        _predict(con, previous / "model.json", settings, Pinned(prior=float(base["model"]["prior"])))
-        assign_entity_ids(con, str(previous / "entities.parquet"))
+        _predict(con, base.model, settings, Pinned(prior=prior))
+        assign_entity_ids(con, str(base.entities))
     finally:
         con.close()
 
@@ -389,8 +388,11 @@ def load(run_dir: Path, settings: Settings, *, progress: RowProgressFn | None = 
          since: Path | None = None) -> LoadResult:
     """Load a run folder into Neo4j (the configured server, else the managed one)."""
     from .graph.connection import graph_session
-    from .graph.loader import load_run
+    from .graph.loader import load_run, open_run
 
+    for folder in (run_dir, since):  # bad input (exit 2) before any connection is made
+        if folder is not None:
+            open_run(folder)
     with graph_session(settings) as driver:
         return load_run(driver, run_dir, database=settings.neo4j_database, batch_size=settings.batch_size,
                         progress=progress, since=since)

@@ -68,12 +68,13 @@ def roc_auc(scores: list[float], positive: list[bool]) -> float:
 
 def run_created(run_dir: Path) -> tuple[datetime, dict[str, datetime]]:
     """The run's as_of and every account's created_at."""
-    import json
-
     import duckdb
 
-    as_of = datetime.fromisoformat(json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["as_of"])
-    con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)
+    from ..runfolder import open as open_run_folder
+
+    run = open_run_folder(run_dir)
+    as_of = run.manifest.as_of
+    con = duckdb.connect(str(run.paths.db), read_only=True)
     try:
         rows = con.execute("SELECT account_id, created_at FROM std_accounts").fetchall()
     finally:

@@ -6,15 +6,16 @@ after it are left out before anything is counted.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from ..errors import EntityResolutionError, InputError, Problem
 from ..pseudonym import open_run_db
+from ..runfolder import Manifest, RunPaths
+from ..runfolder import open as open_run_folder
+from ..tables import IDENTIFIER_OBSERVATIONS, require_tables
 from . import facts as F
 from .incremental import EDGE_SCHEMA, PreviousState, StructureResult, read_state
 from .incremental import full as full_structure
@@ -24,21 +25,9 @@ from .settings import DetectSettings
 BACKEND = "in-process"
 
 
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    manifest = run_dir / "manifest.json"
-    expected = "a run folder from `er run` (manifest.json and er.duckdb)"
-    missing = [p.name for p in (manifest, run_dir / "er.duckdb") if not p.is_file()]
-    if missing:
-        found = "no folder at this path" if not run_dir.exists() else f"no {' and no '.join(missing)}"
-        raise InputError([Problem(str(run_dir), None, None, expected, found)])
-    try:
-        data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
-        datetime.fromisoformat(data["as_of"])
-        str(data["run_id"])
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
-        raise InputError([Problem(str(manifest), None, None, "the manifest `er run` wrote (run_id, as_of)",
-                                  f"{type(exc).__name__}: {str(exc)[:120]}")]) from exc
-    return data
+def read_manifest(run_dir: Path) -> Manifest:
+    """The run folder's manifest (runfolder.open: InputError unless it is a run folder of ours)."""
+    return open_run_folder(run_dir).manifest
 
 
 def resolve_as_of(settings: DetectSettings, run_as_of: datetime) -> datetime:
@@ -215,9 +204,9 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
     components without any change are taken from it instead of being analysed again (see incremental.py)."""
     if run_id is None or run_as_of is None:
         manifest = read_manifest(run_dir)
-        run_id = run_id or str(manifest["run_id"])
-        run_as_of = run_as_of or datetime.fromisoformat(manifest["as_of"])
-    elif not (run_dir / "er.duckdb").is_file():
+        run_id = run_id or manifest.run_id
+        run_as_of = run_as_of or manifest.as_of
+    elif not RunPaths(run_dir).db.is_file():
         raise EntityResolutionError(f"{run_dir} holds no er.duckdb")
     as_of = resolve_as_of(settings, run_as_of)
     prev_state: PreviousState | str
@@ -227,8 +216,9 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
         prev_state = "incremental structure disabled"
     else:
         prev_state = read_state(previous, settings)
-    con = open_run_db(run_dir / "er.duckdb")  # scratch tables are TEMP; identifiers hashed if pseudonymised
+    con = open_run_db(RunPaths(run_dir).db)  # scratch tables are TEMP; identifiers hashed if pseudonymised
     try:
+        require_tables(con, ["std_accounts", "entities", IDENTIFIER_OBSERVATIONS], RunPaths(run_dir).db)
         con.execute("SET VARIABLE as_of = $t::TIMESTAMPTZ", {"t": as_of})
         for name, value in (("ring_min_entities", settings.ring_min_entities),
                             ("ring_min_identifiers", settings.ring_min_identifiers),

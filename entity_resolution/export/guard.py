@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..runfolder import is_run_folder as has_our_manifest
 
 # Every name a run folder of ours holds (pipeline.run, detection in-process, er.duckdb's write-ahead log).
 # tests/integration/test_output_safety.py checks that a fresh run folder holds nothing else.
@@ -41,12 +42,8 @@ def _names(paths: Iterable[Path]) -> str:
 
 
 def is_run_folder(path: Path) -> bool:
-    """A folder `er run` wrote: its manifest.json names a run id."""
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and str(manifest.get("run_id", "")).startswith("run-")
+    """A folder `er run` wrote: its manifest.json is one of ours (runfolder.is_run_folder)."""
+    return path.is_dir() and has_our_manifest(path)
 
 
 def foreign_run_files(path: Path) -> list[Path]:

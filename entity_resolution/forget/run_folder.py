@@ -12,21 +12,22 @@ blocks) and replaced last, so a run interrupted half-way finds the accounts agai
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, Problem
 from ..export.tables import FORMULA_START
+from ..runfolder import DB, MANIFEST, Manifest
+from ..tables import ENTITIES, STD_TABLES, require_tables
 
 if TYPE_CHECKING:
-    import duckdb
+    pass
 
 # Columns that hold account ids, in er.duckdb and in the exports.
 ID_COLUMNS = frozenset({"account_id", "account_id_l", "account_id_r", "unique_id", "unique_id_l", "unique_id_r"})
@@ -64,7 +65,7 @@ class Forbidden:
 
 
 def is_run_folder(folder: Path) -> bool:
-    return (folder / "manifest.json").is_file() or (folder / "detect_manifest.json").is_file()
+    return (folder / MANIFEST).is_file() or (folder / "detect_manifest.json").is_file()
 
 
 def check_folders(folders: list[Path]) -> None:
@@ -82,12 +83,14 @@ def forbidden_values(folders: list[Path], ids: frozenset[str]) -> tuple[Forbidde
     values: set[str] = set()
     found: set[str] = set()
     for folder in folders:
-        db = folder / "er.duckdb"
+        db = folder / DB
         if not db.is_file():
             continue
         with duckdb.connect() as con:
             con.execute("ATTACH $p AS old (READ_ONLY)", {"p": str(db)})
-            _require_tables(con, db, ("std_accounts", "std_devices", "std_payments", "entities"))
+            require_tables(con, (*STD_TABLES, ENTITIES), db, catalog="old")
+            if (folder / MANIFEST).is_file():
+                Manifest.read(folder / MANIFEST)  # rewritten below: a broken one stops us before any write
             con.execute("CREATE TEMP TABLE forget_ids AS SELECT unnest($ids::VARCHAR[]) AS id", {"ids": sorted(ids)})
             found |= {r[0] for r in con.execute(
                 "SELECT account_id FROM old.std_accounts WHERE account_id IN (SELECT id FROM forget_ids)").fetchall()}
@@ -102,15 +105,6 @@ def forbidden_values(folders: list[Path], ids: frozenset[str]) -> tuple[Forbidde
             values |= {value, f"{kind}:{value}"}
         values |= {r[0] for r in gone}
     return Forbidden(ids, frozenset(values)), frozenset(found)
-
-
-def _require_tables(con: duckdb.DuckDBPyConnection, db: Path, names: tuple[str, ...]) -> None:
-    have = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'").fetchall()}
-    missing = [n for n in names if n not in have]
-    if missing:
-        raise InputError([Problem(str(db), None, None, "an er.duckdb written by `er run` of this version",
-                                  f"no table {', '.join(missing)}")])
 
 
 @dataclass(frozen=True)
@@ -136,15 +130,14 @@ def scrub_folder(folder: Path, forbidden: Forbidden, when: datetime, reason: str
             if n is not None:
                 staged.append((_tmp(path, token), path))
                 removed += n if not path.with_suffix(".parquet").is_file() else 0  # counted once, by its Parquet
-        db = folder / "er.duckdb"
+        db = folder / DB
         db_removed = _rebuild_duckdb(db, forbidden, _tmp(db, token)) if db.is_file() else 0
         if staged or db_removed:
-            manifest = folder / "manifest.json"
+            manifest = folder / MANIFEST
             if manifest.is_file():
-                data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
-                data.setdefault("forgotten", []).append(
-                    {"at": when.isoformat(), "accounts": len(forbidden.ids), "reason": reason})
-                _tmp(manifest, token).write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+                data = Manifest.read(manifest)
+                entry = {"at": when.isoformat(), "accounts": len(forbidden.ids), "reason": reason}
+                replace(data, forgotten=(*data.forgotten, entry)).write(_tmp(manifest, token))
                 staged.append((_tmp(manifest, token), manifest))
             if db.is_file():  # last: until it is replaced, a rerun finds the accounts again
                 staged.append((_tmp(db, token), db))
@@ -154,7 +147,7 @@ def scrub_folder(folder: Path, forbidden: Forbidden, when: datetime, reason: str
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
-        _tmp(folder / "er.duckdb", token).unlink(missing_ok=True)
+        _tmp(folder / DB, token).unlink(missing_ok=True)
         raise
     for tmp, final in staged:
         os.replace(tmp, final)

@@ -32,9 +32,10 @@ from ..dbutil import scalar
 from ..errors import GraphError
 from ..progress import PhaseTimer, ProgressFn
 from ..pseudonym import open_run_db
+from ..runfolder import RunPaths
 from . import server
 from .cypher import load_cypher
-from .loader import ISO_UTC, STEPS, apply_schema
+from .loader import ISO_UTC, STEPS, apply_schema, open_run
 from .server.home import locked, read_json, running_pid
 from .server.process import write_conf
 
@@ -148,7 +149,7 @@ class Export:
 def export_files(run_dir: Path, run_id: str, folder: Path) -> Export:
     """Write header + data files for every label and type into `folder` (created; caller removes it)."""
     folder.mkdir(parents=True, exist_ok=True)
-    con = open_run_db(run_dir / "er.duckdb")  # reads hashed identifiers if the run is pseudonymised
+    con = open_run_db(RunPaths(run_dir).db)  # reads hashed identifiers if the run is pseudonymised
     try:
         counts: dict[tuple[str, str], int] = {}
         args: list[str] = []
@@ -192,11 +193,9 @@ def bulk_import(config: server.ServerConfig, run_dir: Path, *, database: str = "
     Refuses (GraphError) when the database holds data, unless `force`. Starts the managed server first if it
     is not running (the check and the system database need it); leaves it running.
     """
-    manifest_path, db_path = run_dir / "manifest.json", run_dir / "er.duckdb"
-    if not manifest_path.is_file() or not db_path.is_file():
-        raise GraphError(f"{run_dir} is not a run folder (needs manifest.json and er.duckdb from `er run`)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    run_id = manifest["run_id"]
+    run = open_run(run_dir)  # InputError (exit 2) unless a run folder of ours
+    manifest = run.manifest.to_dict()
+    run_id = run.manifest.run_id
     paths = server.ServerPaths.of(config)
     clock = PhaseTimer(progress)
 

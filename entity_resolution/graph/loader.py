@@ -19,6 +19,9 @@ from neo4j import Driver, ManagedTransaction
 from ..dbutil import scalar
 from ..errors import GraphError
 from ..pseudonym import open_run_db, use_catalog
+from ..runfolder import RunFolder, RunPaths
+from ..runfolder import open as open_run_folder
+from ..tables import RUN_TABLES, require_tables
 from .cypher import load_cypher, statements
 
 SCHEMA_VERSION = 1
@@ -112,12 +115,16 @@ def _write_batch(tx: ManagedTransaction, query: LiteralString, rows: list[dict[s
     tx.run(load_cypher("load/mark_step"), run_id=run_id, step=step, rows=done).consume()
 
 
-def _run_manifest(run_dir: Path) -> dict[str, Any]:
-    manifest_path = run_dir / "manifest.json"
-    if not manifest_path.is_file() or not (run_dir / "er.duckdb").is_file():
-        raise GraphError(f"{run_dir} is not a run folder (needs manifest.json and er.duckdb from `er run`)")
-    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return manifest
+def open_run(run_dir: Path) -> RunFolder:
+    """The run folder (InputError, exit 2, unless it is one), after checking its er.duckdb has the tables the
+    steps read (a run folder of an earlier version may lack identifier_observations)."""
+    run = open_run_folder(run_dir)
+    con = open_run_db(run.paths.db)
+    try:
+        require_tables(con, RUN_TABLES, run.paths.db)
+    finally:
+        con.close()
+    return run
 
 
 def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_size: int = 5000,
@@ -131,15 +138,16 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     Either way a load is the whole truth of its run: accounts of earlier loads that the run lacks are retired
     (out of their entities, kept as history), and so are the links it no longer predicts.
     """
-    manifest = _run_manifest(run_dir)
-    db_path = run_dir / "er.duckdb"
-    run_id = manifest["run_id"]
+    run = open_run(run_dir)
+    manifest = run.manifest.to_dict()
+    db_path = run.paths.db
+    run_id = run.manifest.run_id
     apply_schema(driver, database)
     last = driver.execute_query(load_cypher("load/last_complete_run"), database_=database).records
     if last:
         _check_same_pseudonyms(manifest, last[0]["run_id"], json.loads(last[0]["manifest"] or "{}"))
     if since is not None:
-        base_id = _run_manifest(since)["run_id"]
+        base_id = open_run(since).manifest.run_id
         if not last or last[0]["run_id"] != base_id:
             found = last[0]["run_id"] if last else "no complete run"
             raise GraphError(f"--since {since} is run {base_id}, but the graph's last complete load is {found}: "
@@ -219,7 +227,7 @@ def _open(db_path: Path, since: Path | None) -> duckdb.DuckDBPyConnection:
     # both runs side by side: cur (the default catalog) and prev
     con = duckdb.connect()
     con.execute("ATTACH $p AS cur (READ_ONLY)", {"p": str(db_path)})
-    con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(since / "er.duckdb")})
+    con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(RunPaths(since).db)})
     con.execute("SET TimeZone = 'UTC'")
     use_catalog(con, "cur")
     return con

@@ -31,9 +31,9 @@ def runs(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory) -
             "pinned": work / "pinned.duckdb", "new_accounts": new_in.accounts}
 
 
-def _diff(con: duckdb.DuckDBPyConnection, left: str, right: str) -> tuple[int, int]:
-    only_left = con.execute(f"SELECT count(*) FROM (({left}) EXCEPT ({right}))").fetchall()[0][0]
-    only_right = con.execute(f"SELECT count(*) FROM (({right}) EXCEPT ({left}))").fetchall()[0][0]
+def _diff(con: duckdb.DuckDBPyConnection, left: str, right: str, op: str = "EXCEPT") -> tuple[int, int]:
+    only_left = con.execute(f"SELECT count(*) FROM (({left}) {op} ({right}))").fetchall()[0][0]
+    only_right = con.execute(f"SELECT count(*) FROM (({right}) {op} ({left}))").fetchall()[0][0]
     return int(only_left), int(only_right)
 
 
@@ -41,12 +41,19 @@ def test_incremental_equals_a_full_run_with_the_baselines_statistics(runs: dict[
     con = duckdb.connect()
     con.execute("ATTACH $p AS inc (READ_ONLY)", {"p": str(runs["inc"] / "er.duckdb")})
     con.execute("ATTACH $p AS ref (READ_ONLY)", {"p": str(runs["pinned"])})
+    con.execute("ATTACH $p AS base (READ_ONLY)", {"p": str(runs["base"] / "er.duckdb")})
     for table, cols in (("entities", "account_id, entity_id, entity_size"),
                         ("predictions", "unique_id_l, unique_id_r, match_key, round(match_probability, 12), "
                                         "round(personal_weight, 9), same_person"),
                         ("profiles", "*"), ("std_accounts", "*"), ("std_devices", "*"), ("std_payments", "*"),
                         ("resolution_hubs", "*"), ("resolution_shared", "*")):
         assert _diff(con, f"SELECT {cols} FROM inc.{table}", f"SELECT {cols} FROM ref.{table}") == (0, 0), table
+    # every use, counted: a device seen twice on one account is two observations in both
+    observations = "SELECT * FROM {}.identifier_observations"
+    assert _diff(con, observations.format("inc"), observations.format("ref"), "EXCEPT ALL") == (0, 0)
+    assert con.execute("SELECT count(*) FROM inc.identifier_observations WHERE account_id IN "
+                       "(SELECT account_id FROM inc.std_accounts EXCEPT SELECT account_id FROM base.std_accounts)"
+                       ).fetchall()[0][0] > 0  # the new accounts' uses were appended
     manifest = json.loads((runs["inc"] / "manifest.json").read_text())
     assert manifest["incremental"]["affected_accounts"] >= 40  # the 2% new accounts at least
     assert manifest["incremental"]["pairs_scored"] > 0

@@ -7,8 +7,7 @@ million accounts take seconds.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +110,10 @@ def score_world(run_dir: Path, world_dir: Path) -> dict[str, Any]:
 
     from entity_resolution.dbutil import one_row
     from entity_resolution.evaluate import score_run
+    from entity_resolution.runfolder import open as open_run_folder
 
     er = score_run(run_dir, world_dir / "truth.parquet")
-    as_of = datetime.fromisoformat(json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["as_of"])
+    as_of = open_run_folder(run_dir).manifest.as_of
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
