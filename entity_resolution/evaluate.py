@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from .dbutil import one_row
+from .runfolder import RunPaths
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ def score_run(run_dir: Path, truth_path: Path) -> Scores:
     try:
         # Relations take the paths as values; no path is formatted into SQL.
         con.read_parquet(str(truth_path)).create_view("truth")
-        con.read_parquet(str(run_dir / "entities.parquet")).create_view("entities")
-        con.read_parquet(str(run_dir / "links.parquet")).create_view("links")
+        run = RunPaths(run_dir)
+        con.read_parquet(str(run.entities)).create_view("entities")
+        con.read_parquet(str(run.links)).create_view("links")
         row = one_row(con, SCORES_SQL)
     finally:
         con.close()

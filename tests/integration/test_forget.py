@@ -183,6 +183,29 @@ def test_forget_erases_graph_run_folder_and_later_runs(graph: neo4j.Driver, demo
     assert _hits_in_graph(graph, values) == []
 
 
+def test_forget_removes_the_identifier_observations(demo: dict[str, Any], tmp_path: Path) -> None:
+    """The identifier table (what the loader and detection read) loses the forgotten accounts' uses and their
+    values; everyone else's uses stay, row for row."""
+    run = tmp_path / "run"
+    shutil.copytree(demo["work"] / "pristine", run)
+    victims, values = demo["victims"], demo["values"]
+    query = "SELECT account_id, kind, value FROM identifier_observations"
+
+    def rows() -> list[tuple[str, str, str]]:
+        with duckdb.connect(str(run / "er.duckdb"), read_only=True) as con:
+            return [tuple(r) for r in con.execute(query).fetchall()]
+
+    before = rows()
+    assert {r[0] for r in before} >= set(victims)
+    assert {r[2] for r in before if r[0] in victims} & values  # their own values are there to be removed
+
+    forget(victims, [run], Settings(forget_list=tmp_path / "list.jsonl"), graph=False)
+
+    after = rows()
+    assert not [r for r in after if r[0] in victims or r[2] in values]
+    assert sorted(after) == sorted(r for r in before if r[0] not in victims)
+
+
 def test_er_forget_command(demo: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = tmp_path / "run"
     shutil.copytree(demo["work"] / "pristine", run)
