@@ -388,11 +388,8 @@ def load(run_dir: Path, settings: Settings, *, progress: RowProgressFn | None = 
          since: Path | None = None) -> LoadResult:
     """Load a run folder into Neo4j (the configured server, else the managed one)."""
     from .graph.connection import graph_session
-    from .graph.loader import load_run, open_run
+    from .graph.loader import load_run
 
-    for folder in (run_dir, since):  # bad input (exit 2) before any connection is made
-        if folder is not None:
-            open_run(folder)
     with graph_session(settings) as driver:
         return load_run(driver, run_dir, database=settings.neo4j_database, batch_size=settings.batch_size,
                         progress=progress, since=since)

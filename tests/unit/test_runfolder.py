@@ -129,8 +129,9 @@ def test_a_foreign_folder_is_not_a_run_folder(tmp_path: Path) -> None:
     assert "key run_id" in _problems(err) and "key as_of" in _problems(err)
 
 
-@pytest.mark.parametrize("command", [["load"], ["neo4j", "import"]])
+@pytest.mark.parametrize("command", [["neo4j", "import"], ["detect", "--out", "unused"]])
 def test_cli_readers_exit_2_on_a_foreign_folder(tmp_path: Path, command: list[str]) -> None:
+    """Checked before any server is started or connected to (`er load` connects first, then checks)."""
     foreign = _folder(tmp_path, manifest={"name": "my-project"})
     result = CliRunner().invoke(app, [*command, "--from", str(foreign)])
     assert result.exit_code == 2, result.output
