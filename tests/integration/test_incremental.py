@@ -122,3 +122,22 @@ def test_incremental_needs_a_previous_run(runs: dict[str, Path], tmp_path: Path)
     with pytest.raises(InputError, match="previous"):
         run(Inputs(new / "accounts.parquet", new / "devices.parquet", new / "payments.parquet"), tmp_path / "out",
             Settings(), incremental=True)
+
+
+def test_incremental_on_a_baseline_without_the_identifier_table(runs: dict[str, Path], tmp_path: Path) -> None:
+    """A baseline written before identifier_observations existed: the incremental run derives the baseline's
+    observations from its std_* tables first, and ends with the same table as on a current baseline."""
+    import shutil
+
+    old = tmp_path / "old_base"
+    shutil.copytree(runs["base"], old)
+    with duckdb.connect(str(old / "er.duckdb")) as con:
+        con.execute("DROP TABLE identifier_observations")
+    new = runs["work"] / "in_new"
+    run(Inputs(new / "accounts.parquet", new / "devices.parquet", new / "payments.parquet"), tmp_path / "inc",
+        Settings(), previous=old, incremental=True)
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS a (READ_ONLY)", {"p": str(tmp_path / "inc" / "er.duckdb")})
+    con.execute("ATTACH $p AS b (READ_ONLY)", {"p": str(runs["inc"] / "er.duckdb")})
+    observations = "SELECT * FROM {}.identifier_observations"
+    assert _diff(con, observations.format("a"), observations.format("b"), "EXCEPT ALL") == (0, 0)
