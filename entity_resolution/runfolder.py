@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -186,11 +186,13 @@ def _time(data: dict[str, Any], key: str, bad: Any, *, required: bool) -> Any:
         if required:
             bad(key, "an ISO-8601 time", value)
         return None
+    if not isinstance(value, str):
+        return bad(key, "an ISO-8601 time", value)
     try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else bad(key, "an ISO-8601 time", value)
+        when = datetime.fromisoformat(value)
     except ValueError:
-        bad(key, "an ISO-8601 time", value)
-        return None
+        return bad(key, "an ISO-8601 time", value)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)  # without an offset: UTC, as settings.parse_time
 
 
 @dataclass(frozen=True)
