@@ -1,15 +1,17 @@
 """Rings and bridges on the strength of evidence, from the facts both backends hand over (docs/signals.md,
-"Evidence"): the shared edges (entity, identifier) and, per entity, how many identifiers it uses and how many of
-them nobody else uses. Both backends feed the same facts in, so their rings and bridges are the same.
+"Evidence"): the shared edges (entity, identifier) and, per entity, how many identifiers it uses. Both
+backends feed the same facts in, so their rings and bridges are the same.
 
 - An identifier shared by distinct entities is **strong** evidence (device, card, phone, e-mail) or **weak**
   (IP); an IP on more than ip_max_entities entities (an office, a venue, a NAT exit) is no evidence.
 - A **terminal** identifier (a kiosk, a default device id, a store's IP) is used by at least
-  terminal_min_entities entities, most of whom live on identifiers of their own (median own share at least
-  terminal_own_share): a place many strangers pass through, not coordination; it is no evidence.
+  terminal_min_entities entities, at least terminal_own_share of whom share no other device, card, phone or
+  e-mail with another of its users (an identifier used by exactly the same entities is the same evidence):
+  a place strangers pass through, not coordination; it is no evidence.
 - Entities joined by evidence form a group. An entity that shares no strong identifier inside its group is an
   **associate**, kept only when at least associate_share of its identifiers are the group's (a person on a
-  ring's residential proxy IPs, not a stranger who once used the same connection).
+  ring's residential proxy IPs, not a stranger who once used the same connection). An entity outside every
+  ring that uses an identifier most of whose users are one ring's members grows with that ring (growth).
 - A group is a **ring** with at least ring_min_entities entities, ring_min_identifiers distinct pieces of
   evidence (identifiers used by exactly the same members count once), ring_min_strong strong identifiers,
   and not a **household** (at most household_max_entities entities sharing at most one identifier of each
@@ -22,7 +24,6 @@ them nobody else uses. Both backends feed the same facts in, so their rings and 
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -57,11 +58,19 @@ class Evidence:
     entity_part: dict[str, str]
     bridges: tuple[Bridge, ...]
     kept: dict[Ident, str]  # identifier -> "strong" or "weak" (those that are evidence)
+    # entity outside every ring -> the ring whose members are most of the users of an identifier it shares
+    # (growth counts them with the ring: a burst's accounts on its own proxy IP)
+    associates: dict[str, str]
 
 
-def own_share(identifier_count: int, private_count: int) -> float:
-    """Share of an entity's identifiers that no other entity uses."""
-    return private_count / identifier_count if identifier_count > 0 else 0.0
+def _loners(ident: Ident, es: set[str], users: dict[Ident, set[str]], strong_of: dict[str, set[Ident]]) -> int:
+    """Users of ident who share no other device, card, phone or e-mail with another of its users: they live
+    on identifiers of their own and only passed through this one."""
+    n = 0
+    for e in es:
+        if not any(len(users[i] & es) >= 2 for i in strong_of[e] if i != ident and users[i] != es):
+            n += 1
+    return n
 
 
 class _Rules:
@@ -94,20 +103,23 @@ class _Rules:
 
 
 def analyse(edges: pa.Table, entities: pa.Table, settings: DetectSettings) -> Evidence:
-    """edges: facts.EDGES (entity, kind, value); entities: facts.ENTITIES (identifier and private counts)."""
+    """edges: facts.EDGES (entity, kind, value); entities: facts.ENTITIES (identifiers each entity used)."""
     users: dict[Ident, set[str]] = defaultdict(set)
     for e, k, v in zip(edges["entity_id"].to_pylist(), edges["kind"].to_pylist(), edges["value"].to_pylist(),
                        strict=True):
         users[(k, v)].add(e)
-    totals = {e: (n, p) for e, n, p in zip(entities["entity_id"].to_pylist(), entities["identifier_count"].to_pylist(),
-                                           entities["private_count"].to_pylist(), strict=True)}
-    share = {e: own_share(*totals.get(e, (0, 0))) for es in users.values() for e in es}
+    totals = dict(zip(entities["entity_id"].to_pylist(), entities["identifier_count"].to_pylist(), strict=True))
+    strong_of: dict[str, set[Ident]] = defaultdict(set)
+    for ident, es in users.items():
+        if ident[0] in STRONG_KINDS:
+            for e in es:
+                strong_of[e].add(ident)
     kept: dict[Ident, str] = {}
     for ident, es in users.items():
         if len(es) < 2:
             continue
-        if (len(es) >= settings.terminal_min_entities
-                and statistics.median(share[e] for e in es) >= settings.terminal_own_share):
+        if len(es) >= settings.terminal_min_entities and _loners(ident, es, users, strong_of) >= \
+                settings.terminal_own_share * len(es):
             continue  # a terminal: strangers passing through
         if ident[0] == "ip":
             if len(es) <= settings.ip_max_entities:
@@ -119,7 +131,7 @@ def analyse(edges: pa.Table, entities: pa.Table, settings: DetectSettings) -> Ev
         for e in users[ident]:
             of[e].add(ident)
     rules = _Rules(users, kept, settings)
-    count = {e: max(totals.get(e, (0, 0))[0], len(of[e])) for e in of}
+    count = {e: max(totals.get(e, 0), len(of[e])) for e in of}
 
     groups = _groups(set(of), of, users)
     rings: list[set[str]] = []
@@ -169,7 +181,17 @@ def analyse(edges: pa.Table, entities: pa.Table, settings: DetectSettings) -> Ev
         for kind, _ in rules.shared_in(ms, {i for e in ms for i in of[e]}):
             per_kind[kind] += 1
         out.append(Ring(p, tuple(sorted(ms)), dict(per_kind)))
-    return Evidence(tuple(out), part_of, tuple(bridges), kept)
+    associates: dict[str, str] = {}
+    for _, es in sorted(users.items()):
+        inside: dict[str, int] = defaultdict(int)
+        for e in es:
+            if e in part_of:
+                inside[part_of[e]] += 1
+        for p, n in inside.items():
+            if 2 * n > len(es):
+                for e in sorted(es - part_of.keys()):
+                    associates.setdefault(e, p)
+    return Evidence(tuple(out), part_of, tuple(bridges), kept, associates)
 
 
 def _groups(entities: set[str], of: dict[str, set[Ident]], users: dict[Ident, set[str]]) -> list[set[str]]:

@@ -37,7 +37,6 @@ COMPONENTS = pa.schema([
 ENTITIES = pa.schema([  # entities with a shared non-hub identifier: what the evidence rules (evidence.py) weigh
     ("entity_id", pa.string()),
     ("identifier_count", pa.int64()),  # distinct identifiers its accounts used as of
-    ("private_count", pa.int64()),  # of them, those no other entity used
 ])
 PARTS = pa.schema([  # rings: groups that pass the evidence rules (finish.py builds these from evidence.py)
     ("part_id", pa.string()),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -97,6 +97,7 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None,
     import duckdb
 
     accounts, parts_table, bridges_table = weigh(facts, settings)
+    facts = replace(facts, accounts=accounts)  # learned risk reads ring parts from the accounts
     parts = {r["part_id"]: r for r in parts_table.to_pylist()}
     in_ring = accounts.filter(pc.is_in(accounts["part_id"], pa.array(list(parts), pa.string())))
     members: dict[str, set[str]] = defaultdict(set)
@@ -210,7 +211,7 @@ SELECT a.account_id, a.entity_id, a.component_id, c.account_count AS component_s
 FROM f_accounts a
 JOIN f_components c USING (component_id)
 LEFT JOIN f_rings r ON r.part_id = a.part_id
-LEFT JOIN f_fast f ON f.part_id = a.part_id
+LEFT JOIN f_fast f ON f.part_id = a.grows_with
 LEFT JOIN f_bridged b USING (account_id)
 """
 
@@ -252,7 +253,8 @@ def _fast_parts(parts: pa.Table, settings: DetectSettings) -> dict[str, str]:
     """ring part id -> growth reason for the fast-growing rings."""
     out: dict[str, str] = {}
     for p in parts.to_pylist():
-        is_fast, reason = fast_growth(p, settings)
+        is_fast, reason = fast_growth({**p, "account_count": p["growth_accounts"], "growth_7d": p["growth_7d_with"]},
+                                      settings)
         if is_fast:
             out[p["part_id"]] = reason
     return out
@@ -292,13 +294,21 @@ def _bridges(table: pa.Table, ids: dict[str, str]) -> tuple[pa.Table, dict[str, 
     return (pa.Table.from_pylist(rows, BRIDGES), {a: tuple(sorted(r)) for a, r in bridged.items()}, ring_bridges)
 
 
+# Ring counts over its members; growth over its members and the entities growing with it (associates).
 _PART_STATS_SQL = """
+WITH growth AS (
+    SELECT g.part_id, count(*) AS growth_accounts,
+           count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 1 DAY) AS growth_1d,
+           count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 7 DAY) AS growth_7d,
+           count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 30 DAY) AS growth_30d
+    FROM f_grows_with g JOIN f_acc a USING (entity_id) GROUP BY g.part_id
+)
 SELECT e.part_id, count(DISTINCT a.entity_id) AS entity_count, count(*) AS account_count,
        min(a.created_at) AS first_seen, max(a.last_seen) AS last_seen,
-       count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 1 DAY) AS growth_1d,
-       count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 7 DAY) AS growth_7d,
-       count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 30 DAY) AS growth_30d
-FROM f_part_of e JOIN f_acc a USING (entity_id)
+       count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 7 DAY) AS ring_growth_7d,
+       any_value(g.growth_accounts) AS growth_accounts, any_value(g.growth_1d) AS growth_1d,
+       any_value(g.growth_7d) AS growth_7d, any_value(g.growth_30d) AS growth_30d
+FROM f_part_of e JOIN f_acc a USING (entity_id) JOIN growth g USING (part_id)
 GROUP BY e.part_id
 """
 
@@ -311,13 +321,16 @@ def weigh(facts: Facts, settings: DetectSettings) -> tuple[pa.Table, pa.Table, p
     ev = evidence.analyse(facts.edges, facts.entities, settings)
     bridge_entities = {b.entity_id for b in ev.bridges}
     ents = facts.accounts["entity_id"]
-    part_of = pa.table({"entity_id": list(ev.entity_part), "part_id": list(ev.entity_part.values())},
-                       schema=pa.schema([("entity_id", pa.string()), ("part_id", pa.string())]))
+    pairs = pa.schema([("entity_id", pa.string()), ("part_id", pa.string())])
+    part_of = pa.table({"entity_id": list(ev.entity_part), "part_id": list(ev.entity_part.values())}, schema=pairs)
+    grows_with = {**ev.associates, **ev.entity_part}
+    grows = pa.table({"entity_id": list(grows_with), "part_id": list(grows_with.values())}, schema=pairs)
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("f_acc", facts.accounts)
         con.register("f_part_of", part_of)
+        con.register("f_grows_with", grows)
         cur = con.execute(_PART_STATS_SQL, {"as_of": facts.as_of})
         names = [d[0] for d in cur.description or ()]
         stats = {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
@@ -332,14 +345,17 @@ def weigh(facts: Facts, settings: DetectSettings) -> tuple[pa.Table, pa.Table, p
     finally:
         con.close()
     accounts = facts.accounts.append_column(
-        "part_id", pa.array([ev.entity_part.get(e) for e in ents.to_pylist()], pa.string()))
+        "part_id", pa.array([ev.entity_part.get(e) for e in ents.to_pylist()], pa.string())).append_column(
+        "grows_with", pa.array([grows_with.get(e) for e in ents.to_pylist()], pa.string()))
     accounts = accounts.append_column("is_bridge", pc.is_in(ents, pa.array(sorted(bridge_entities), pa.string())))
     parts = [{**{k: stats[r.part_id][k] for k in ("entity_count", "account_count", "first_seen", "last_seen",
-                                                   "growth_1d", "growth_7d", "growth_30d")},
+                                                   "growth_accounts", "growth_1d", "growth_30d")},
+              "growth_7d": stats[r.part_id]["ring_growth_7d"], "growth_7d_with": stats[r.part_id]["growth_7d"],
               "part_id": r.part_id, **{f"{k}_count": r.counts.get(k, 0) for k in ("device", "card", "ip", "email",
                                                                                  "phone")}}
              for r in ev.rings]
-    parts_schema = pa.schema([*F.PARTS, ("growth_1d", pa.int64()), ("growth_30d", pa.int64())])
+    parts_schema = pa.schema([*F.PARTS, ("growth_accounts", pa.int64()), ("growth_1d", pa.int64()),
+                              ("growth_7d_with", pa.int64()), ("growth_30d", pa.int64())])
     bridges = sorted(({
         "bridge_kind": "entity", "bridge_value": b.entity_id, "component_id": component_of[b.entity_id],
         "split_sizes": list(b.split_sizes), "account_ids": bridge_accounts[b.entity_id],

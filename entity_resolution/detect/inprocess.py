@@ -161,13 +161,11 @@ def components_sql() -> str:
 
 
 def entities_sql() -> str:
-    """Entities with a shared non-hub identifier: how many distinct identifiers they used and how many of
-    them no other entity did (d_deg lists the identifiers of two or more entities)."""
+    """Entities with a shared non-hub identifier: how many distinct identifiers they used."""
     return """
     WITH linked AS (SELECT DISTINCT entity_id FROM d_edges)
-    SELECT u.entity_id, count(DISTINCT (u.kind, u.value)) AS identifier_count,
-           count(DISTINCT (u.kind, u.value)) FILTER (WHERE d.kind IS NULL) AS private_count
-    FROM d_uses u JOIN linked USING (entity_id) LEFT JOIN d_deg d USING (kind, value)
+    SELECT u.entity_id, count(DISTINCT (u.kind, u.value)) AS identifier_count
+    FROM d_uses u JOIN linked USING (entity_id)
     GROUP BY u.entity_id ORDER BY u.entity_id
     """
 
