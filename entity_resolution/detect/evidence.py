@@ -5,9 +5,10 @@ backends feed the same facts in, so their rings and bridges are the same.
 - An identifier shared by distinct entities is **strong** evidence (device, card, phone, e-mail) or **weak**
   (IP); an IP on more than ip_max_entities entities (an office, a venue, a NAT exit) is no evidence.
 - A **terminal** identifier (a kiosk, a default device id, a store's IP) is used by at least
-  terminal_min_entities entities, at least terminal_own_share of whom share no other device, card, phone or
-  e-mail with another of its users (an identifier used by exactly the same entities is the same evidence):
-  a place strangers pass through, not coordination; it is no evidence.
+  terminal_min_entities entities, at least terminal_own_share of whom share no other identifier with another
+  of its users (the place's own IP, used by all of them and maybe more, aside), and fewer than wave_share
+  of whom signed up within wave_days of each other: a place strangers pass through at their own times, not
+  coordination; it is no evidence. Sign-ups in a wave are coordination (a burst on its devices).
 - Entities joined by evidence form a group. An entity that shares no strong identifier inside its group is an
   **associate**, kept only when at least associate_share of its identifiers are the group's (a person on a
   ring's residential proxy IPs, not a stranger who once used the same connection). An entity outside every
@@ -27,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 
@@ -63,12 +65,22 @@ class Evidence:
     associates: dict[str, str]
 
 
-def _loners(ident: Ident, es: set[str], users: dict[Ident, set[str]], strong_of: dict[str, set[Ident]]) -> int:
-    """Users of ident who share no other device, card, phone or e-mail with another of its users: they live
-    on identifiers of their own and only passed through this one."""
+def _in_wave(times: list[datetime], wave: timedelta) -> int:
+    """The most sign-ups (sorted times) within one window of length wave."""
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] > wave:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def _loners(ident: Ident, es: set[str], users: dict[Ident, set[str]], all_of: dict[str, set[Ident]]) -> int:
+    """Users of ident who share no other identifier with another of its users, the place's own (its IP, used
+    by all of them and maybe more) aside: they live on identifiers of their own and only passed through."""
     n = 0
     for e in es:
-        if not any(len(users[i] & es) >= 2 for i in strong_of[e] if i != ident and users[i] != es):
+        if not any(len(users[i] & es) >= 2 for i in all_of[e] if i != ident and not users[i] >= es):
             n += 1
     return n
 
@@ -102,25 +114,31 @@ class _Rules:
         return not household
 
 
-def analyse(edges: pa.Table, entities: pa.Table, settings: DetectSettings) -> Evidence:
-    """edges: facts.EDGES (entity, kind, value); entities: facts.ENTITIES (identifiers each entity used)."""
+def analyse(edges: pa.Table, entities: pa.Table, accounts: pa.Table, settings: DetectSettings) -> Evidence:
+    """edges: facts.EDGES (entity, kind, value); entities: facts.ENTITIES (identifiers each entity used);
+    accounts: facts.ACCOUNTS (entity_id, created_at: when each entity first signed up)."""
     users: dict[Ident, set[str]] = defaultdict(set)
     for e, k, v in zip(edges["entity_id"].to_pylist(), edges["kind"].to_pylist(), edges["value"].to_pylist(),
                        strict=True):
         users[(k, v)].add(e)
     totals = dict(zip(entities["entity_id"].to_pylist(), entities["identifier_count"].to_pylist(), strict=True))
-    strong_of: dict[str, set[Ident]] = defaultdict(set)
+    all_of: dict[str, set[Ident]] = defaultdict(set)
     for ident, es in users.items():
-        if ident[0] in STRONG_KINDS:
-            for e in es:
-                strong_of[e].add(ident)
+        for e in es:
+            all_of[e].add(ident)
+    first: dict[str, datetime] = {}
+    for e, t in zip(accounts["entity_id"].to_pylist(), accounts["created_at"].to_pylist(), strict=True):
+        if e in all_of and (e not in first or t < first[e]):
+            first[e] = t
+    wave = timedelta(days=settings.wave_days)
     kept: dict[Ident, str] = {}
     for ident, es in users.items():
         if len(es) < 2:
             continue
-        if len(es) >= settings.terminal_min_entities and _loners(ident, es, users, strong_of) >= \
-                settings.terminal_own_share * len(es):
-            continue  # a terminal: strangers passing through
+        if (len(es) >= settings.terminal_min_entities
+                and _in_wave(sorted(first[e] for e in es if e in first), wave) < settings.wave_share * len(es)
+                and _loners(ident, es, users, all_of) >= settings.terminal_own_share * len(es)):
+            continue  # a terminal: strangers passing through, at their own times
         if ident[0] == "ip":
             if len(es) <= settings.ip_max_entities:
                 kept[ident] = "weak"

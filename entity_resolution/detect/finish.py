@@ -318,7 +318,7 @@ def weigh(facts: Facts, settings: DetectSettings) -> tuple[pa.Table, pa.Table, p
     is_bridge, the rings (facts.PARTS plus growth_1d and growth_30d) and the bridges (facts.BRIDGES)."""
     import duckdb
 
-    ev = evidence.analyse(facts.edges, facts.entities, settings)
+    ev = evidence.analyse(facts.edges, facts.entities, facts.accounts, settings)
     bridge_entities = {b.entity_id for b in ev.bridges}
     ents = facts.accounts["entity_id"]
     pairs = pa.schema([("entity_id", pa.string()), ("part_id", pa.string())])

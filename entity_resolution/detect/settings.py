@@ -29,10 +29,13 @@ class DetectSettings:
     hub_floor: int = 10
     # Evidence (detect/evidence.py): an IP is weak evidence, and none on more than ip_max_entities entities; an
     # identifier on at least terminal_min_entities entities whose median own share (identifiers nobody else
-    # uses / all its identifiers) is at least terminal_own_share is a terminal (kiosk, default id), no evidence.
+    # uses / all its identifiers) is at least terminal_own_share is a terminal (kiosk, default id), no evidence,
+    # unless at least wave_share of them signed up within wave_days of each other (coordination comes in waves).
     ip_max_entities: int = 8
     terminal_min_entities: int = 10
     terminal_own_share: float = 0.6
+    wave_days: int = 7
+    wave_share: float = 0.5
     # Rings: at least ring_min_entities entities sharing at least ring_min_identifiers identifiers, of them at
     # least ring_min_strong strong ones (device, card, phone, e-mail); an entity sharing no strong identifier
     # in the group stays only when at least associate_share of its identifiers are the group's.
@@ -109,7 +112,7 @@ class DetectSettings:
 
 _COUNTS = ("hub_max_entities", "hub_floor", "ring_min_identifiers", "household_max_entities", "fast_min_accounts",
            "ip_max_entities", "terminal_min_entities", "ring_min_strong")
-_SHARES = ("terminal_own_share", "associate_share")
+_SHARES = ("terminal_own_share", "associate_share", "wave_share")
 
 
 def _out_of_range(name: str, value: Any) -> str | None:
@@ -123,7 +126,7 @@ def _out_of_range(name: str, value: Any) -> str | None:
         return "a whole number >= 2 (cross-fitting needs two folds)"
     if name == "label_min_decisions" and not (whole and value >= 1):
         return "a whole number >= 1"
-    if name == "bridge_min_part_entities" and not (whole and value >= 1):
+    if name in ("bridge_min_part_entities", "wave_days") and not (whole and value >= 1):
         return "a whole number >= 1"
     if name == "hub_percentile" and value is not None and not (
             isinstance(value, int | float) and 0.0 < value < 1.0):
