@@ -152,7 +152,7 @@ def analyse(edges: pa.Table, entities: pa.Table, accounts: pa.Table, settings: D
     count = {e: max(totals.get(e, 0), len(of[e])) for e in of}
 
     groups = _groups(set(of), of, users)
-    rings: list[set[str]] = []
+    settled: list[set[str]] = []  # groups whose every entity belongs by the associate rule
     pending = sorted(groups, key=min)
     while pending:  # keep associates that belong; a group that lost some is looked at again
         group = pending.pop()
@@ -162,12 +162,12 @@ def analyse(edges: pa.Table, entities: pa.Table, accounts: pa.Table, settings: D
             if any(kept[i] == "strong" for i in mine) or len(mine) >= settings.associate_share * count[e]:
                 members.add(e)
         if members == group:
-            rings.append(group)
+            settled.append(group)
         elif members:
             pending.extend(sorted(_groups(members, of, users), key=min))
     bridges_found: list[tuple[str, tuple[int, ...], list[set[str]]]] = []
     final: list[set[str]] = []
-    work = [g for g in rings if rules.is_ring(g, of)]
+    work = [g for g in settled if rules.is_ring(g, of)]
     while work:
         group = work.pop()
         cut = _bridge(group, of, users, rules, settings)
