@@ -34,6 +34,13 @@ COMPONENTS = pa.schema([
     ("growth_7d", pa.int64()),
     ("growth_30d", pa.int64()),
 ])
+# The accounts once finish.weigh has weighed the evidence (evidence.py): what the learned risk reads.
+WEIGHED_ACCOUNTS = pa.schema([
+    *ACCOUNTS,
+    ("part_id", pa.string()),  # its ring (P- + smallest entity hex); null outside every ring
+    ("grows_with", pa.string()),  # the ring whose growth it counts in (its own, or as an associate)
+    ("is_bridge", pa.bool_()),
+])
 ENTITIES = pa.schema([  # entities with a shared non-hub identifier: what the evidence rules (evidence.py) weigh
     ("entity_id", pa.string()),
     ("identifier_count", pa.int64()),  # distinct identifiers its accounts used as of

@@ -348,6 +348,7 @@ def weigh(facts: Facts, settings: DetectSettings) -> tuple[pa.Table, pa.Table, p
         "part_id", pa.array([ev.entity_part.get(e) for e in ents.to_pylist()], pa.string())).append_column(
         "grows_with", pa.array([grows_with.get(e) for e in ents.to_pylist()], pa.string()))
     accounts = accounts.append_column("is_bridge", pc.is_in(ents, pa.array(sorted(bridge_entities), pa.string())))
+    accounts = accounts.cast(F.WEIGHED_ACCOUNTS)
     parts = [{**{k: stats[r.part_id][k] for k in ("entity_count", "account_count", "first_seen", "last_seen",
                                                    "growth_accounts", "growth_1d", "growth_30d")},
               "growth_7d": stats[r.part_id]["ring_growth_7d"], "growth_7d_with": stats[r.part_id]["growth_7d"],
