@@ -1,7 +1,8 @@
 """What a detection backend (in-process or Neo4j) hands to the shared finishing step, as Arrow tables.
 
-Both backends compute these facts independently from the same data; `finish` then assigns ring ids, scores
-risk and writes the files, so the equivalence test compares exactly what each backend computed.
+Both backends compute these facts independently from the same data; `finish` then weighs the evidence (rings,
+bridges: evidence.py), assigns ring ids, scores risk and writes the files, so the equivalence test compares
+exactly what each backend computed.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ ACCOUNTS = pa.schema([
     ("account_id", pa.string()),
     ("entity_id", pa.string()),
     ("created_at", TS),
+    ("last_seen", TS),  # its newest identifier use (or sign-up) as of
     ("component_id", pa.string()),
-    ("part_id", pa.string()),  # ring-candidate part; null for entities sharing nothing
-    ("is_bridge", pa.bool_()),
     ("shared_identifier_count", pa.int64()),  # shared non-hub identifiers this account used
     ("entity_accounts", pa.int64()),  # accounts of its entity (as of)
     ("entity_emails", pa.int64()),  # distinct e-mail addresses across the entity's accounts
@@ -34,7 +34,18 @@ COMPONENTS = pa.schema([
     ("growth_7d", pa.int64()),
     ("growth_30d", pa.int64()),
 ])
-PARTS = pa.schema([  # parts that pass the ring rule
+# The accounts once finish.weigh has weighed the evidence (evidence.py): what the learned risk reads.
+WEIGHED_ACCOUNTS = pa.schema([
+    *ACCOUNTS,
+    ("part_id", pa.string()),  # its ring (P- + smallest entity hex); null outside every ring
+    ("grows_with", pa.string()),  # the ring whose growth it counts in (its own, or as an associate)
+    ("is_bridge", pa.bool_()),
+])
+ENTITIES = pa.schema([  # entities with a shared non-hub identifier: what the evidence rules (evidence.py) weigh
+    ("entity_id", pa.string()),
+    ("identifier_count", pa.int64()),  # distinct identifiers its accounts used as of
+])
+PARTS = pa.schema([  # rings: groups that pass the evidence rules (finish.py builds these from evidence.py)
     ("part_id", pa.string()),
     ("entity_count", pa.int64()),
     ("account_count", pa.int64()),
@@ -77,11 +88,11 @@ class Facts:
     hub_threshold: int
     accounts: pa.Table
     components: pa.Table
-    parts: pa.Table
-    bridges: pa.Table
     hubs: pa.Table
-    # EDGES (any order); proximity to enforced accounts walks it (detect/learned.py)
+    # EDGES (any order): rings and bridges are weighed on it (detect/evidence.py), and proximity to enforced
+    # accounts walks it (detect/learned.py)
     edges: pa.Table = field(default_factory=lambda: EDGES.empty_table())
+    entities: pa.Table = field(default_factory=lambda: ENTITIES.empty_table())
 
 
 def table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import evidence
 from . import facts as F
 from . import rings as ring_ids
 from .facts import Facts
@@ -75,13 +76,13 @@ class Outputs:
                 "components": self.components, "bridges": self.bridges}
 
 
-def fast_growth(row: dict[str, Any], settings: DetectSettings) -> tuple[bool, str]:
-    """Whether a component grows fast, and why: the first window (1, 7, 30 days) over its threshold."""
+def fast_growth(row: dict[str, Any], settings: DetectSettings, what: str = "ring") -> tuple[bool, str]:
+    """Whether a ring grows fast, and why: the first window (1, 7, 30 days) over its threshold."""
     size = max(int(row["account_count"]), 1)
     for days, share in ((1, settings.fast_share_1d), (7, settings.fast_share_7d), (30, settings.fast_share_30d)):
         grown = int(row[f"growth_{days}d"])
         if grown >= settings.fast_min_accounts and grown >= share * size:
-            return True, (f"its component gained {grown} of its {size} accounts in the last {days} "
+            return True, (f"its {what} gained {grown} of its {size} accounts in the last {days} "
                           f"day{'s' if days > 1 else ''} (threshold {share:.0%})")
     return False, ""
 
@@ -95,8 +96,10 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None,
     them (detect/learned.py) instead of the default weights."""
     import duckdb
 
-    parts = {r["part_id"]: r for r in facts.parts.to_pylist()}
-    in_ring = facts.accounts.filter(pc.is_in(facts.accounts["part_id"], pa.array(list(parts), pa.string())))
+    accounts, parts_table, bridges_table = weigh(facts, settings)
+    facts = replace(facts, accounts=accounts)  # learned risk reads ring parts from the accounts
+    parts = {r["part_id"]: r for r in parts_table.to_pylist()}
+    in_ring = accounts.filter(pc.is_in(accounts["part_id"], pa.array(list(parts), pa.string())))
     members: dict[str, set[str]] = defaultdict(set)
     anchor: dict[str, tuple[datetime, str]] = {}
     for a in in_ring.select(["account_id", "part_id", "created_at"]).to_pylist():
@@ -109,17 +112,17 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None,
         previous.rings if previous else None,
     )
 
-    bridges_out, bridged_rings, ring_bridges = _bridges(facts, ids)
-    fast = _fast_components(facts, settings)
+    bridges_out, bridged_rings, ring_bridges = _bridges(bridges_table, ids)
+    fast = _fast_parts(parts_table, settings)
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        con.register("f_accounts", facts.accounts)
+        con.register("f_accounts", accounts)
         con.register("f_components", facts.components.append_column(
             "ord", pa.array(range(facts.components.num_rows), pa.int64())))
-        con.register("f_fast", pa.table({"component_id": list(fast), "fast_growing": [True] * len(fast),
+        con.register("f_fast", pa.table({"part_id": list(fast), "fast_growing": [True] * len(fast),
                                          "reason": list(fast.values())},
-                                        schema=pa.schema([("component_id", pa.string()), ("fast_growing", pa.bool_()),
+                                        schema=pa.schema([("part_id", pa.string()), ("fast_growing", pa.bool_()),
                                                           ("reason", pa.string())])))
         con.register("f_rings", pa.table({
             "part_id": list(members),
@@ -133,8 +136,8 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None,
         con.register("f_bridged", pa.table({"account_id": list(bridged_rings),
                                             "bridged": ["|".join(r) for r in bridged_rings.values()]},
                                            schema=pa.schema([("account_id", pa.string()), ("bridged", pa.string())])))
-        con.execute(_COMPONENT_SQL)
         con.execute(_SIGNATURE_SQL)
+        con.execute(_COMPONENT_SQL)
         distinct = con.sql(f"SELECT DISTINCT {', '.join(_SIGNATURE)} FROM f_sig").to_arrow_table()
         con.register("f_scores", _scores(distinct, settings))
         signals = con.sql(_SIGNALS_SQL).to_arrow_table()
@@ -162,7 +165,8 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None,
             for h in facts.hubs.to_pylist()]
     counts = {
         "accounts": signals.num_rows, "rings": len(rings), "accounts_in_rings": int(accounts_in_rings),
-        "bridge_accounts": int(bridge_accounts), "hubs": len(hubs), "fast_growing_components": len(fast),
+        "bridge_accounts": int(bridge_accounts), "hubs": len(hubs),
+        "fast_growing_components": int(pc.sum(components["fast_growing"]).as_py() or 0),
         "ring_events": len(events),
     }
     return Outputs(
@@ -194,25 +198,29 @@ def _learned_risk(signals: pa.Table, facts: Facts, labels: pa.Table,
 _SIGNATURE = ("ring_id", "ring_entities", "ring_identifiers", "is_bridge", "bridged", "fast_growing",
               "growth_reason", "shared_identifier_count", "entity_accounts", "entity_emails", "entity_disputed")
 
-_COMPONENT_SQL = """
-CREATE TEMP TABLE f_comp AS
-SELECT c.component_id, c.entity_count, c.account_count, c.growth_1d, c.growth_7d, c.growth_30d, c.ord,
-       coalesce(f.fast_growing, false) AS fast_growing, coalesce(f.reason, '') AS reason
-FROM f_components c LEFT JOIN f_fast f USING (component_id)
-"""
-
+# Fast growth is a ring's (its members and associates), so a benign spike of sign-ups on one venue's wifi,
+# which is no evidence, does not make its component fast; a component is fast when one of its rings is.
 _SIGNATURE_SQL = """
 CREATE TEMP TABLE f_sig AS
 SELECT a.account_id, a.entity_id, a.component_id, c.account_count AS component_size,
        r.ring_id, coalesce(r.ring_size, 0) AS ring_size, a.shared_identifier_count, a.is_bridge,
-       c.growth_7d, c.fast_growing,
+       c.growth_7d, coalesce(f.fast_growing, false) AS fast_growing,
        coalesce(r.ring_entities, 0) AS ring_entities, coalesce(r.ring_identifiers, 0) AS ring_identifiers,
-       coalesce(b.bridged, '') AS bridged, c.reason AS growth_reason,
+       coalesce(b.bridged, '') AS bridged, coalesce(f.reason, '') AS growth_reason,
        a.entity_accounts, a.entity_emails, a.entity_disputed
 FROM f_accounts a
-JOIN f_comp c USING (component_id)
+JOIN f_components c USING (component_id)
 LEFT JOIN f_rings r ON r.part_id = a.part_id
+LEFT JOIN f_fast f ON f.part_id = a.grows_with
 LEFT JOIN f_bridged b USING (account_id)
+"""
+
+_COMPONENT_SQL = """
+CREATE TEMP TABLE f_comp AS
+WITH fast AS (SELECT component_id, bool_or(fast_growing) AS fast_growing FROM f_sig GROUP BY component_id)
+SELECT c.component_id, c.entity_count, c.account_count, c.growth_1d, c.growth_7d, c.growth_30d, c.ord,
+       coalesce(f.fast_growing, false) AS fast_growing
+FROM f_components c LEFT JOIN fast f USING (component_id)
 """
 
 _SIGNALS_SQL = """
@@ -241,17 +249,14 @@ ORDER BY c.ord
 """
 
 
-def _fast_components(facts: Facts, settings: DetectSettings) -> dict[str, str]:
-    """component id -> growth reason for the fast-growing components. Only components with enough new
-    accounts in some window can be fast, so only those are looked at in Python."""
-    comps = facts.components
-    enough = pc.greater_equal(pc.max_element_wise(comps["growth_1d"], comps["growth_7d"], comps["growth_30d"]),
-                              settings.fast_min_accounts)
+def _fast_parts(parts: pa.Table, settings: DetectSettings) -> dict[str, str]:
+    """ring part id -> growth reason for the fast-growing rings."""
     out: dict[str, str] = {}
-    for c in comps.filter(pc.fill_null(enough, False)).to_pylist():
-        is_fast, reason = fast_growth(c, settings)
+    for p in parts.to_pylist():
+        is_fast, reason = fast_growth({**p, "account_count": p["growth_accounts"], "growth_7d": p["growth_7d_with"]},
+                                      settings)
         if is_fast:
-            out[c["component_id"]] = reason
+            out[p["part_id"]] = reason
     return out
 
 
@@ -274,11 +279,11 @@ def _scores(distinct: pa.Table, settings: DetectSettings) -> pa.Table:
         "reasons", pa.array(reasons, pa.list_(pa.string())))
 
 
-def _bridges(facts: Facts, ids: dict[str, str]) -> tuple[pa.Table, dict[str, tuple[str, ...]], dict[str, set[str]]]:
+def _bridges(table: pa.Table, ids: dict[str, str]) -> tuple[pa.Table, dict[str, tuple[str, ...]], dict[str, set[str]]]:
     rows = []
     bridged: dict[str, set[str]] = defaultdict(set)  # account -> rings it bridges
     ring_bridges: dict[str, set[str]] = defaultdict(set)  # ring -> bridge accounts
-    for b in facts.bridges.to_pylist():
+    for b in table.to_pylist():
         rings = sorted({ids[p] for p in b["part_ids"] if p in ids})
         rows.append({k: b[k] for k in ("bridge_kind", "bridge_value", "component_id", "split_sizes",
                                        "account_ids", "via")} | {"ring_ids": rings})
@@ -287,3 +292,74 @@ def _bridges(facts: Facts, ids: dict[str, str]) -> tuple[pa.Table, dict[str, tup
             for r in rings:
                 ring_bridges[r].add(a)
     return (pa.Table.from_pylist(rows, BRIDGES), {a: tuple(sorted(r)) for a, r in bridged.items()}, ring_bridges)
+
+
+# Ring counts over its members; growth over its members and the entities growing with it (associates).
+_PART_STATS_SQL = """
+WITH growth AS (
+    SELECT g.part_id, count(*) AS growth_accounts,
+           count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 1 DAY) AS growth_1d,
+           count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 7 DAY) AS growth_7d,
+           count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 30 DAY) AS growth_30d
+    FROM f_grows_with g JOIN f_acc a USING (entity_id) GROUP BY g.part_id
+)
+SELECT e.part_id, count(DISTINCT a.entity_id) AS entity_count, count(*) AS account_count,
+       min(a.created_at) AS first_seen, max(a.last_seen) AS last_seen,
+       count(*) FILTER (WHERE a.created_at > $as_of - INTERVAL 7 DAY) AS ring_growth_7d,
+       any_value(g.growth_accounts) AS growth_accounts, any_value(g.growth_1d) AS growth_1d,
+       any_value(g.growth_7d) AS growth_7d, any_value(g.growth_30d) AS growth_30d
+FROM f_part_of e JOIN f_acc a USING (entity_id) JOIN growth g USING (part_id)
+GROUP BY e.part_id
+"""
+
+
+def weigh(facts: Facts, settings: DetectSettings) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The rings and bridges the evidence supports (evidence.py): the backend's accounts with part_id and
+    is_bridge, the rings (facts.PARTS plus growth_1d and growth_30d) and the bridges (facts.BRIDGES)."""
+    import duckdb
+
+    ev = evidence.analyse(facts.edges, facts.entities, facts.accounts, settings)
+    bridge_entities = {b.entity_id for b in ev.bridges}
+    ents = facts.accounts["entity_id"]
+    pairs = pa.schema([("entity_id", pa.string()), ("part_id", pa.string())])
+    part_of = pa.table({"entity_id": list(ev.entity_part), "part_id": list(ev.entity_part.values())}, schema=pairs)
+    grows_with = {**ev.associates, **ev.entity_part}
+    grows = pa.table({"entity_id": list(grows_with), "part_id": list(grows_with.values())}, schema=pairs)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("f_acc", facts.accounts)
+        con.register("f_part_of", part_of)
+        con.register("f_grows_with", grows)
+        cur = con.execute(_PART_STATS_SQL, {"as_of": facts.as_of})
+        names = [d[0] for d in cur.description or ()]
+        stats = {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+        bridge_accounts: dict[str, list[str]] = defaultdict(list)
+        for account_id, entity_id in con.execute(
+                "SELECT account_id, entity_id FROM f_acc WHERE list_contains($e, entity_id) ORDER BY account_id",
+                {"e": sorted(bridge_entities)}).fetchall():
+            bridge_accounts[entity_id].append(account_id)
+        component_of = dict(con.execute(
+            "SELECT DISTINCT entity_id, component_id FROM f_acc WHERE list_contains($e, entity_id)",
+            {"e": sorted(bridge_entities)}).fetchall())
+    finally:
+        con.close()
+    accounts = facts.accounts.append_column(
+        "part_id", pa.array([ev.entity_part.get(e) for e in ents.to_pylist()], pa.string())).append_column(
+        "grows_with", pa.array([grows_with.get(e) for e in ents.to_pylist()], pa.string()))
+    accounts = accounts.append_column("is_bridge", pc.is_in(ents, pa.array(sorted(bridge_entities), pa.string())))
+    accounts = accounts.cast(F.WEIGHED_ACCOUNTS)
+    parts = [{**{k: stats[r.part_id][k] for k in ("entity_count", "account_count", "first_seen", "last_seen",
+                                                   "growth_accounts", "growth_1d", "growth_30d")},
+              "growth_7d": stats[r.part_id]["ring_growth_7d"], "growth_7d_with": stats[r.part_id]["growth_7d"],
+              "part_id": r.part_id, **{f"{k}_count": r.counts.get(k, 0) for k in ("device", "card", "ip", "email",
+                                                                                 "phone")}}
+             for r in ev.rings]
+    parts_schema = pa.schema([*F.PARTS, ("growth_accounts", pa.int64()), ("growth_1d", pa.int64()),
+                              ("growth_7d_with", pa.int64()), ("growth_30d", pa.int64())])
+    bridges = sorted(({
+        "bridge_kind": "entity", "bridge_value": b.entity_id, "component_id": component_of[b.entity_id],
+        "split_sizes": list(b.split_sizes), "account_ids": bridge_accounts[b.entity_id],
+        "via": [f"{k}:{v}" for k, v in b.via], "part_ids": list(b.part_ids),
+    } for b in ev.bridges), key=lambda b: (b["component_id"], b["bridge_value"]))
+    return accounts, pa.Table.from_pylist(parts, parts_schema), pa.Table.from_pylist(bridges, F.BRIDGES)

@@ -1,9 +1,9 @@
 """The Neo4j backend: the cypher/detect/*.cypher queries on the current graph, GDS when it is installed.
 
 Steps (each a file in cypher/detect/): identifier degrees -> hubs -> SHARES links (the detection graph) ->
-components (gds.wcc, else an APOC walk) -> bridge candidates (gds.articulationPoints, else every node with two
-links) -> bridge splits (APOC walks with the node blacklisted) -> ring parts (WCC without the bridge entities)
--> facts. The shared finishing step (ring ids, risk) then runs in Python and the results are written back:
+components (gds.wcc, else an APOC walk) -> facts (accounts, component growth, the shared edges and what each
+linked entity uses). The shared finishing step (rings and bridges on the evidence, ring ids, risk: the same
+Python for both backends) then runs and the results are written back:
 Ring nodes, (:Account)-[:IN_RING]->(:Ring), signal properties on accounts and entities, all tagged with the
 detection id and the run id, between a Detection node's start and its completion (see write_back). Working
 properties (detect_*) and SHARES links stay until the next detection, so investigators can look at the graph
@@ -102,7 +102,6 @@ def graph_facts(driver: Driver, settings: DetectSettings, *, det_id: str, databa
     if as_of > run_as_of:
         raise GraphError(f"as_of {as_of.isoformat()} is after the loaded run's as_of {run_as_of.isoformat()}")
     graph_name = f"er-{det_id}"
-    min_component = 2 * settings.bridge_min_part_entities
     try:
         with run.step("reset"):
             run.auto("detect/reset_shares")
@@ -115,57 +114,29 @@ def graph_facts(driver: Driver, settings: DetectSettings, *, det_id: str, databa
         projected = False
         with run.step("components"):
             if gds:
-                projected = _project(run, graph_name, exclude_bridges=False)
+                projected = _project(run, graph_name)
                 if projected:
                     run.read("detect/gds_components", graph=graph_name)
             else:
                 run.auto("detect/apoc_components")
-        with run.step("bridges"):
-            if gds:
-                candidates = [r["node_id"] for r in run.read("detect/gds_articulation_points", graph=graph_name,
-                                                               min_entities=min_component)] if projected else []
-            else:
-                candidates = [r["node_id"] for r in run.read("detect/bridge_candidates", min_entities=min_component)]
-            splits = run.read("detect/bridge_splits", nodes=candidates, min_part=settings.bridge_min_part_entities)
-            entities = [s["node_id"] for s in splits if s["kind"] == "entity"]
-            run.read("detect/mark_bridges", nodes=entities)
-        with run.step("rings"):
-            if gds:
-                _drop(run, graph_name)
-                if _project(run, graph_name, exclude_bridges=True):
-                    run.read("detect/gds_parts", graph=graph_name)
-            else:
-                run.auto("detect/apoc_parts")
-            run.read("detect/attach_bridges")
-            details = {d["node_id"]: d for d in run.read("detect/bridge_details",
-                                                         nodes=[s["node_id"] for s in splits], as_of=as_of)}
-            parts = run.read("detect/ring_parts", as_of=as_of, ring_min_entities=settings.ring_min_entities,
-                             ring_min_identifiers=settings.ring_min_identifiers,
-                             household_max_entities=settings.household_max_entities)
         with run.step("facts"):
             accounts = run.read("detect/account_facts", as_of=as_of)
             components = run.read("detect/component_growth", as_of=as_of)
             edges = run.read("detect/shared_edges", detection_id=det_id)
+            entities = run.read("detect/entity_identifiers", as_of=as_of, detection_id=det_id)
     finally:
         if gds:
             _drop(run, graph_name)
-    bridges = [{
-        "bridge_kind": s["kind"], "bridge_value": s["value"], "component_id": s["component_id"],
-        "split_sizes": s["split_sizes"], "account_ids": details[s["node_id"]]["account_ids"], "via": s["via"],
-        "part_ids": details[s["node_id"]]["part_ids"],
-    } for s in splits]
-    bridges.sort(key=lambda b: (b["component_id"], b["bridge_kind"], b["bridge_value"]))
     return F.Facts(
         run_id=run_id, as_of=as_of, backend="neo4j-gds" if gds else "neo4j-cypher", hub_threshold=threshold,
         accounts=F.table(accounts, F.ACCOUNTS), components=F.table(components, F.COMPONENTS),
-        parts=F.table(parts, F.PARTS), bridges=F.table(bridges, F.BRIDGES), hubs=F.table(hubs, F.HUBS),
-        edges=F.table(edges, F.EDGES),
+        hubs=F.table(hubs, F.HUBS), edges=F.table(edges, F.EDGES), entities=F.table(entities, F.ENTITIES),
     )
 
 
-def _project(run: _Runner, graph_name: str, *, exclude_bridges: bool) -> bool:
+def _project(run: _Runner, graph_name: str) -> bool:
     """Project the detection graph; False when it is empty (nothing is shared)."""
-    rows = run.read("detect/gds_project", graph=graph_name, exclude_bridges=exclude_bridges)
+    rows = run.read("detect/gds_project", graph=graph_name)
     return bool(rows and rows[0]["nodes"])  # no rows to aggregate: GDS returns nulls, creates nothing
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
 from ..errors import EntityResolutionError, InputError, Problem
 from ..pseudonym import open_run_db
 from ..runfolder import Manifest, RunPaths
@@ -106,12 +104,13 @@ def account_facts_sql() -> str:
         SELECT entity_id, count(DISTINCT value) FILTER (WHERE kind = 'email') AS entity_emails,
                sum(disputed) AS entity_disputed
         FROM d_uses WHERE kind IN ('email', 'card') GROUP BY entity_id
+    ), last_use AS (
+        SELECT account_id, max(last_seen) AS last_seen FROM d_uses GROUP BY account_id
     )
-    SELECT a.account_id, a.entity_id, a.created_at,
+    SELECT a.account_id, a.entity_id, a.created_at, greatest(a.created_at, l.last_seen) AS last_seen,
            coalesce(s.component_id,
                     'C-' || CASE WHEN starts_with(a.entity_id, 'E-') THEN a.entity_id[3:] ELSE a.entity_id END)
                AS component_id,
-           s.part_id, coalesce(s.is_bridge, false) AS is_bridge,
            coalesce(p.shared_identifier_count, 0) AS shared_identifier_count,
            e.entity_accounts, coalesce(x.entity_emails, 0) AS entity_emails,
            coalesce(x.entity_disputed, 0)::BIGINT AS entity_disputed
@@ -120,6 +119,7 @@ def account_facts_sql() -> str:
     LEFT JOIN per_account p USING (account_id)
     JOIN per_entity e USING (entity_id)
     LEFT JOIN entity_uses x USING (entity_id)
+    LEFT JOIN last_use l USING (account_id)
     ORDER BY a.account_id
     """
 
@@ -134,48 +134,13 @@ def components_sql() -> str:
     """
 
 
-def parts_sql() -> str:
-    """Ring candidates: parts with enough entities sharing enough identifiers, households left out.
-
-    Identifiers used by exactly the same entities of the part (a café PC and the café's IP) count once
-    towards ring_min_identifiers: they are one piece of evidence, not two."""
+def entities_sql() -> str:
+    """Entities with a shared non-hub identifier: how many distinct identifiers they used."""
     return """
-    WITH pe AS (SELECT DISTINCT part_id, entity_id FROM d_facts WHERE part_id IS NOT NULL),
-    shared AS (
-        SELECT pe.part_id, u.kind, u.value, list_sort(list(DISTINCT u.entity_id)) AS members
-        FROM pe JOIN d_uses u USING (entity_id) JOIN d_ident i USING (kind, value)
-        GROUP BY ALL HAVING count(DISTINCT u.entity_id) >= 2
-    ),
-    counts AS (
-        SELECT part_id,
-               count(*) FILTER (WHERE kind = 'device') AS device_count,
-               count(*) FILTER (WHERE kind = 'card') AS card_count,
-               count(*) FILTER (WHERE kind = 'ip') AS ip_count,
-               count(*) FILTER (WHERE kind = 'email') AS email_count,
-               count(*) FILTER (WHERE kind = 'phone') AS phone_count,
-               count(DISTINCT members) AS footprints
-        FROM shared GROUP BY part_id
-    ),
-    members AS (
-        SELECT f.part_id, count(DISTINCT f.entity_id) AS entity_count, count(*) AS account_count,
-               min(f.created_at) AS first_seen,
-               count(*) FILTER (WHERE f.created_at > getvariable('as_of') - INTERVAL 7 DAY) AS growth_7d
-        FROM d_facts f WHERE f.part_id IS NOT NULL GROUP BY f.part_id
-    ),
-    last AS (
-        SELECT f.part_id, greatest(max(u.last_seen), max(f.created_at)) AS last_seen
-        FROM d_facts f LEFT JOIN d_uses u USING (account_id)
-        WHERE f.part_id IS NOT NULL GROUP BY f.part_id
-    )
-    SELECT m.part_id, m.entity_count, m.account_count, c.device_count, c.card_count, c.ip_count,
-           c.email_count, c.phone_count, m.first_seen, l.last_seen, m.growth_7d
-    FROM members m JOIN counts c USING (part_id) JOIN last l USING (part_id)
-    WHERE m.entity_count >= getvariable('ring_min_entities')
-      AND c.footprints >= getvariable('ring_min_identifiers')
-      AND NOT (m.entity_count <= getvariable('household_max_entities')
-               AND c.device_count <= 1 AND c.ip_count <= 1 AND c.card_count <= 1
-               AND c.email_count = 0 AND c.phone_count = 0)
-    ORDER BY m.part_id
+    WITH linked AS (SELECT DISTINCT entity_id FROM d_edges)
+    SELECT u.entity_id, count(DISTINCT (u.kind, u.value)) AS identifier_count
+    FROM d_uses u JOIN linked USING (entity_id)
+    GROUP BY u.entity_id ORDER BY u.entity_id
     """
 
 
@@ -220,10 +185,6 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
     try:
         require_tables(con, ["std_accounts", "entities", IDENTIFIER_OBSERVATIONS], RunPaths(run_dir).db)
         con.execute("SET VARIABLE as_of = $t::TIMESTAMPTZ", {"t": as_of})
-        for name, value in (("ring_min_entities", settings.ring_min_entities),
-                            ("ring_min_identifiers", settings.ring_min_identifiers),
-                            ("household_max_entities", settings.household_max_entities)):
-            con.execute(f"SET VARIABLE {name} = $v", {"v": value})  # our own names
         con.execute(accounts_sql())
         con.execute(uses_sql())
         con.execute(degrees_sql())
@@ -243,29 +204,13 @@ def compute(run_dir: Path, settings: DetectSettings, *, run_id: str | None = Non
         con.register("d_facts_arrow", accounts)
         con.execute("CREATE TEMP TABLE d_facts AS SELECT * FROM d_facts_arrow")
         components = con.sql(components_sql()).to_arrow_table().cast(F.COMPONENTS)
-        parts = con.sql(parts_sql()).to_arrow_table().cast(F.PARTS)
         hubs = con.sql(hubs_sql()).to_arrow_table().cast(F.HUBS)
-        accounts_of = _accounts_by_entity(con)
+        con.register("d_edges", edges)
+        entities = con.sql(entities_sql()).to_arrow_table().cast(F.ENTITIES)
     finally:
         con.close()
-    bridges = F.table([
-        {
-            "bridge_kind": b.kind, "bridge_value": b.value, "component_id": b.component_id,
-            "split_sizes": list(b.split_sizes),
-            "account_ids": sorted(a for e in b.entity_ids for a in accounts_of.get(e, ())),
-            "via": sorted(f"{k}:{v}" for k, v in b.via), "part_ids": list(b.part_ids),
-        }
-        for b in structure.bridges
-    ], F.BRIDGES)
     facts = F.Facts(run_id=run_id, as_of=as_of, backend=BACKEND, hub_threshold=threshold,
-                    accounts=accounts, components=components, parts=parts, bridges=bridges, hubs=hubs,
-                    edges=edges.cast(F.EDGES))
+                    accounts=accounts, components=components, hubs=hubs, edges=edges.cast(F.EDGES),
+                    entities=entities)
     return facts, structure
 
-
-def _accounts_by_entity(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for account_id, entity_id in con.execute("SELECT account_id, entity_id FROM d_facts WHERE is_bridge "
-                                             "ORDER BY account_id").fetchall():
-        out.setdefault(entity_id, []).append(account_id)
-    return out

@@ -27,14 +27,27 @@ class DetectSettings:
     hub_max_entities: int = 50
     hub_percentile: float | None = None
     hub_floor: int = 10
-    # Rings: at least ring_min_entities entities sharing at least ring_min_identifiers identifiers.
+    # Evidence (detect/evidence.py): an IP is weak evidence, and none on more than ip_max_entities entities; an
+    # identifier on at least terminal_min_entities entities whose median own share (identifiers nobody else
+    # uses / all its identifiers) is at least terminal_own_share is a terminal (kiosk, default id), no evidence,
+    # unless at least wave_share of them signed up within wave_days of each other (coordination comes in waves).
+    ip_max_entities: int = 8
+    terminal_min_entities: int = 10
+    terminal_own_share: float = 0.6
+    wave_days: int = 7
+    wave_share: float = 0.5
+    # Rings: at least ring_min_entities entities sharing at least ring_min_identifiers identifiers, of them at
+    # least ring_min_strong strong ones (device, card, phone, e-mail); an entity sharing no strong identifier
+    # in the group stays only when at least associate_share of its identifiers are the group's.
     ring_min_entities: int = 3
     ring_min_identifiers: int = 2
-    # Households: up to household_max_entities entities sharing at most one device, one IP and one card
-    # are not rings (a family tablet on the home connection, a parent's card).
-    household_max_entities: int = 4
-    # Bridges: removal must leave at least two parts of at least this many entities each (bigger than a
-    # household, so a bridge joins two groups that could each be a ring).
+    ring_min_strong: int = 1
+    associate_share: float = 0.4
+    # Households: up to household_max_entities entities sharing at most one identifier of each kind and no
+    # e-mail are not rings (home connection, family tablet, a parent's card, a landline).
+    household_max_entities: int = 6
+    # Bridges: removal must leave at least two groups of at least this many entities that each stand as a
+    # ring on their own evidence.
     bridge_min_part_entities: int = 5
     # Growth: accounts of a component created in the last 1, 7 and 30 days before as_of. Fast-growing when,
     # for any window, at least fast_min_accounts new accounts make at least that window's share of the
@@ -97,7 +110,9 @@ class DetectSettings:
         return int(threshold)
 
 
-_COUNTS = ("hub_max_entities", "hub_floor", "ring_min_identifiers", "household_max_entities", "fast_min_accounts")
+_COUNTS = ("hub_max_entities", "hub_floor", "ring_min_identifiers", "household_max_entities", "fast_min_accounts",
+           "ip_max_entities", "terminal_min_entities", "ring_min_strong")
+_SHARES = ("terminal_own_share", "associate_share", "wave_share")
 
 
 def _out_of_range(name: str, value: Any) -> str | None:
@@ -111,12 +126,12 @@ def _out_of_range(name: str, value: Any) -> str | None:
         return "a whole number >= 2 (cross-fitting needs two folds)"
     if name == "label_min_decisions" and not (whole and value >= 1):
         return "a whole number >= 1"
-    if name == "bridge_min_part_entities" and not (whole and value >= 1):
+    if name in ("bridge_min_part_entities", "wave_days") and not (whole and value >= 1):
         return "a whole number >= 1"
     if name == "hub_percentile" and value is not None and not (
             isinstance(value, int | float) and 0.0 < value < 1.0):
         return "a share in (0, 1) (or unset: no percentile rule)"
-    if name.startswith(("fast_share", "weight_")) and not (
+    if (name.startswith(("fast_share", "weight_")) or name in _SHARES) and not (
             isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0):
         return "a value in [0, 1]"
     if name == "as_of" and value is not None and not (isinstance(value, datetime) and value.tzinfo is not None):

@@ -180,9 +180,9 @@ def test_detect_killed_twice_then_rerun_equals_the_clean_detection(server: Serve
         load_run(driver, runs["early"])
         detect(driver, "faulted-1")
         load_run(driver, runs["full"])
-        # 1. during the queries: SHARES links and components written, bridges not yet
+        # 1. during the queries: SHARES links and components written, facts not yet read
         with pytest.raises(DRIVER_ERRORS):
-            detect(driver, "killed-in-facts", kill_at("bridges", False))
+            detect(driver, "killed-in-facts", kill_at("facts", False))
     ensure_managed_server(server)
     # 2. half-way through the write-back: rings, account signals and memberships written, not complete
     with connected() as driver, pytest.raises(DRIVER_ERRORS):

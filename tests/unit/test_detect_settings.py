@@ -47,7 +47,7 @@ def _config(tmp_path: Path, text: str) -> Path:
 
 def test_every_field_reachable_from_file_and_variable(tmp_path: Path) -> None:
     names = [f.name for f in fields(DetectSettings)]
-    assert len(names) == 22
+    assert len(names) == 29
     wanted = {name: _other(name) for name in names}
     assert all(wanted[n] != getattr(DEFAULTS, n) for n in names)
     cfg = _config(tmp_path, "[detect]\n" + "".join(f"{n} = {_toml(v)}\n" for n, v in wanted.items()))

@@ -76,6 +76,7 @@ def _world(seed: int = 0) -> tuple[pa.Table, F.Facts, dict[str, bool]]:
                             "is_bridge": False, "growth_7d": int(rng.integers(0, 3)), "fast_growing": False,
                             "risk_score": round(risk, 6), "reasons": []})
             accounts.append({"account_id": a, "entity_id": entity, "created_at": AS_OF - timedelta(days=40),
+                             "last_seen": AS_OF - timedelta(days=1),
                              "component_id": component, "part_id": f"P-{component[2:]}" if ring else None,
                              "is_bridge": False, "shared_identifier_count": shared, "entity_accounts": n_accounts,
                              "entity_emails": n_accounts, "entity_disputed": int(abusive and rng.random() < 0.3)})
@@ -98,8 +99,8 @@ def _world(seed: int = 0) -> tuple[pa.Table, F.Facts, dict[str, bool]]:
     order = sorted(range(len(signals)), key=lambda i: signals[i]["account_id"])
     sig = pa.Table.from_pylist([signals[i] for i in order], SIGNALS)
     facts = F.Facts(run_id="run-x", as_of=AS_OF, backend="test", hub_threshold=50,
-                    accounts=F.table([accounts[i] for i in order], F.ACCOUNTS), components=F.table([], F.COMPONENTS),
-                    parts=F.table([], F.PARTS), bridges=F.table([], F.BRIDGES), hubs=F.table([], F.HUBS),
+                    accounts=F.table([accounts[i] for i in order], F.WEIGHED_ACCOUNTS),
+                    components=F.table([], F.COMPONENTS), hubs=F.table([], F.HUBS),
                     edges=F.table([dict(zip(F.EDGES.names, e, strict=True)) for e in edges], F.EDGES))
     labels = {}
     for a, abusive in truth.items():

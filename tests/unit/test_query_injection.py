@@ -71,7 +71,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # detection
     (_ER + "detect/finish.py", "finish"): "_SIGNATURE column names; our own SQL snippets and a true/false",
     (_ER + "detect/incremental.py", "incremental"): "the node-kind constant ENTITY",
-    (_ER + "detect/inprocess.py", "compute"): "DuckDB variable names from a fixed tuple; values are $v",
     # erasure: our own table names; the forgotten ids and values go in as $params / temp tables
     (_ER + "forget/forget_list.py", "apply_at_ingest"): "table names from INPUT_TABLES",
     (_ER + "forget/run_folder.py", "forbidden_values"): "_uses_sql(): our constant SQL over std_* tables",
