@@ -20,6 +20,7 @@ from ..dbutil import scalar
 from ..errors import GraphError
 from ..pseudonym import open_run_db, use_catalog
 from .cypher import load_cypher, statements
+from .evidence import EVIDENCE_SQL, register_levels
 
 SCHEMA_VERSION = 1
 
@@ -55,7 +56,7 @@ STEPS: list[tuple[str, str, str]] = [
      ") WHERE value IS NOT NULL AND prefix IS NOT NULL ORDER BY value"),
     ("matches", "load/merge_matches",
      "SELECT unique_id_l AS l, unique_id_r AS r, match_probability, match_weight, personal_weight, "
-     "same_person "
+     "same_person, " + EVIDENCE_SQL + " "  # evidence per field (graph/evidence.py)
      "FROM predictions ORDER BY l, r"),
 ]
 
@@ -156,6 +157,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     )
     del records
     con = _open(db_path, since)
+    register_levels(con, run_dir)
     rows_out: dict[str, int] = {}
     resumed: dict[str, int] = {}
     try:
