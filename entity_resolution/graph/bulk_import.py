@@ -34,7 +34,7 @@ from ..progress import PhaseTimer, ProgressFn
 from ..pseudonym import open_run_db
 from . import server
 from .cypher import load_cypher
-from .evidence import FIELDS, register_levels
+from .evidence import FIELDS, register_levels, set_display
 from .loader import ISO_UTC, STEPS, apply_schema
 from .server.home import locked, read_json, running_pid
 from .server.process import write_conf
@@ -345,4 +345,5 @@ def _write_markers(driver: Driver, database: str, manifest: dict[str, Any], step
                          manifest=json.dumps(manifest), steps=[s[0] for s in STEPS], database_=database)
     with driver.session(database=database) as session:
         session.execute_write(_mark_steps, run_id, step_rows)
+    set_display(driver, database)
     driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)

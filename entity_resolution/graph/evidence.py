@@ -21,8 +21,10 @@ import json
 from pathlib import Path
 
 import duckdb
+from neo4j import Driver
 
 from ..match.model import INFRA_COMPARISONS, PERSONAL_COMPARISONS
+from .cypher import load_cypher
 
 FIELDS: tuple[str, ...] = PERSONAL_COMPARISONS + INFRA_COMPARISONS
 LEVELS_TABLE = "temp.main.er_match_levels"  # read-only run databases still take temporary tables
@@ -72,3 +74,10 @@ def _evidence_sql() -> str:
 
 
 EVIDENCE_SQL = _evidence_sql()
+
+
+def set_display(driver: Driver, database: str) -> None:
+    """Short Browser captions (`display`) on accounts and entities that have none (load/set_display.cypher).
+    Auto-commit: the query commits in batches (CALL ... IN TRANSACTIONS)."""
+    with driver.session(database=database) as session:
+        session.run(load_cypher("load/set_display")).consume()

@@ -20,7 +20,7 @@ from ..dbutil import scalar
 from ..errors import GraphError
 from ..pseudonym import open_run_db, use_catalog
 from .cypher import load_cypher, statements
-from .evidence import EVIDENCE_SQL, register_levels
+from .evidence import EVIDENCE_SQL, register_levels, set_display
 
 SCHEMA_VERSION = 1
 
@@ -201,6 +201,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     else:
         retired = driver.execute_query(load_cypher("load/retire_matches"), run_id=run_id, database_=database)
     removed = driver.execute_query(load_cypher("load/remove_empty_entities"), database_=database)
+    set_display(driver, database)
     driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)
     return LoadResult(run_id, rows_out, int(retired.records[0]["retired"]), int(removed.records[0]["removed"]),
                       resumed, int(left_out["retired"]))
