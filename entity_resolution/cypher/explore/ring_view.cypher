@@ -26,18 +26,20 @@ CALL (members) {
   RETURN collect(DISTINCT e) AS entities, collect(m) AS member_of
 }
 CALL (ring, members) {
-  UNWIND members AS a
+  MATCH (a:Account)
+  WHERE a.account_id IN coalesce(ring.bridge_account_ids, []) OR (a IN members AND a.is_bridge)
   MATCH (a)-[u:USED_DEVICE|USED_CARD|USED_IP]->(i)<-[v:USED_DEVICE|USED_CARD|USED_IP]-(o:Account)
         -[o_in:IN_RING]->(other:Ring)
-  WHERE a.is_bridge AND other <> ring AND other.active AND NOT i:Hub
+  WHERE other <> ring AND other.active AND NOT i:Hub
   WITH a, u, i, other, head(collect({o: o, v: v, o_in: o_in})) AS via
-  RETURN collect(DISTINCT i) AS bridge_ids, collect(u) AS bridge_uses, collect(DISTINCT via.o) AS neighbours,
+  RETURN collect(DISTINCT a) AS bridges, collect(DISTINCT i) AS bridge_ids, collect(u) AS bridge_uses,
+         collect(DISTINCT via.o) AS neighbours,
          collect(via.v) + collect(via.o_in) AS neighbour_rels, collect(DISTINCT other) AS other_rings
 }
 WITH ring, members, in_rings, shared, shared_uses, shared_identifiers, entities, member_of,
-     [i IN bridge_ids WHERE NOT i IN shared] AS bridge_ids, bridge_uses, neighbours, neighbour_rels, other_rings
+     bridges, bridge_ids, bridge_uses, neighbours, neighbour_rels, other_rings
 WITH ring, members, shared_identifiers, other_rings,
-     [ring] + members + shared + entities + bridge_ids + neighbours + other_rings AS nodes,
+     [ring] + members + shared + entities + bridges + bridge_ids + neighbours + other_rings AS nodes,
      in_rings + shared_uses + member_of + bridge_uses + neighbour_rels AS relationships
 RETURN ring.ring_id AS ring_id, size(members) AS accounts, size(apoc.coll.toSet(nodes)) AS shown_nodes,
        shared_identifiers, [r IN other_rings | r.ring_id] AS neighbouring_rings,

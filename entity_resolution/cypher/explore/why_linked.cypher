@@ -3,7 +3,7 @@
 // chain of active same-person links, and the same entity. "Same operator": devices, cards and IPs both used
 // (shared_by = how many accounts use the identifier, and a hub shared by hundreds proves little), the same
 // ring. Shared e-mails and phones are personal identifiers. No rows: no direct evidence (try the neighbourhood).
-// The Splink link row also lists its evidence per field, strongest first: "email: agree (+9.6)", "dob: disagree
+// The Splink link row also lists its evidence per field, highest weight first: "devices: agree (+14.6)", "dob: disagree
 // (-6.1)" (the link's ev_<field> and mw_<field> properties; fields with no value on one side are left out).
 // params: $a (string, account_id), $b (string, account_id)
 // returns: evidence, kind, value, shared_by, match_probability, match_weight, personal_weight, same_person, active,
