@@ -38,6 +38,7 @@ const context = await chromium.launchPersistentContext(profile, {
   headless: true,
   viewport: { width: 1280, height: 860 },
   deviceScaleFactor: 1,
+  bypassCSP: true, // Browser's CSP forbids eval, which playwright's waitForFunction uses
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
@@ -123,22 +124,29 @@ try {
   await view.locator('button[title="Close fullscreen"], button[title="Fullscreen"]').first().click();
   await closeAll();
 
-  // the members table: every row on screen
+  // the members table: every row rendered (the frame scrolls; the full-window shot shows the first ones)
   const members = await run(readQuery('ring_members'), { settle: 2000 });
-  seen.members_text = await members.innerText();
+  const memberContents = members.locator('[data-testid="frame-loaded-contents"]');
+  seen.members_text = await memberContents.innerText();
   seen.members_rows = await members.locator('[role="row"], tbody tr').count();
+  await members.locator('button[title="Fullscreen"]').click();
+  await page.waitForTimeout(1500);
   await shot(members, 'ring-members.png');
+  await members.locator('button[title="Close fullscreen"], button[title="Fullscreen"]').first().click();
   await closeAll();
 
-  // why_linked: the evidence per field of the Splink link
+  // why_linked: the MATCHES link selected (its ev_/mw_ properties in the side panel), then the table
   await run(`:param a => '${accountA}'`);
   await run(`:param b => '${accountB}'`);
   await closeAll();
   const why = await run(readQuery('why_linked'), { settle: 4000 });
-  const table = why.locator('[data-testid="cypher-frame-sidebar-table"], button[title="Table"]');
-  if (await table.count()) { await table.first().click(); await page.waitForTimeout(1500); }
-  seen.why_linked_text = await why.innerText();
+  await why.locator('svg g.relationship', { hasText: 'MATCHES' }).first().click({ force: true });
+  await page.waitForTimeout(1000);
+  seen.why_linked_panel = await why.locator('[data-testid="frame-loaded-contents"]').innerText();
   await shot(why, 'why-linked-evidence.png');
+  await why.getByText('Table', { exact: true }).first().click();
+  await page.waitForTimeout(1500);
+  seen.why_linked_table = await why.locator('[data-testid="frame-loaded-contents"]').innerText();
   console.log(JSON.stringify(seen));
 } catch (error) {
   const debug = path.join(os.tmpdir(), 'er-browser-test-failure.png');
