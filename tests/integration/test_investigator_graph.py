@@ -47,6 +47,7 @@ def detected(demo_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory
     pipeline.run(Inputs(demo_data.accounts, demo_data.devices, demo_data.payments), base / "run", Settings())
     wipe(driver)
     load_run(driver, base / "run")
+    (base / "detect").mkdir()
     detect_graph(driver, base / "detect")
     ring = driver.execute_query(
         "MATCH (r:Ring {active: true}) RETURN r.ring_id AS ring_id, r.account_count AS accounts "

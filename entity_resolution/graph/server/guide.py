@@ -50,7 +50,10 @@ def guide_html() -> str:
             if item.startswith(":"):
                 code, caption = item, "a Browser command: click, edit the value, run"
             else:
-                code, caption = load_cypher(f"explore/{item}"), f"cypher/explore/{item}.cypher"
+                # the header comment stays in the file (the caption names it): the block shows the query
+                code = "\n".join(ln for ln in load_cypher(f"explore/{item}").splitlines()
+                                 if not ln.lstrip().startswith("//"))
+                caption = f"cypher/explore/{item}.cypher"
             blocks.append(f'<figure><pre class="pre-scrollable code runnable">{html.escape(code)}</pre>'
                           f"<figcaption>{html.escape(caption)}</figcaption></figure>")
         slides.append(f'<slide class="row-fluid"><div class="col-sm-3"><h3>{html.escape(title)}</h3>'
