@@ -26,6 +26,7 @@ from ..progress import PhaseTimer, ProgressFn
 from . import facts as F
 from .core import DetectResult, detection_id, write_detection
 from .finish import Outputs, Previous
+from .marks import write_marks
 from .settings import DetectSettings
 
 BATCH = 5000
@@ -189,6 +190,8 @@ def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, da
         run.read("detect/finish_detection", detection_id=det_id)
         # after completion: a kill here leaves stale memberships that nothing reads; the next detection removes them
         run.auto("detect/clear_ring_members", detection_id=det_id)
+    with run.step("marks"):
+        write_marks(driver, det_id, database)  # Browser labels (detect/marks.py)
 
 
 def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None = None, *, database: str = "neo4j",

@@ -35,6 +35,7 @@ from ..pseudonym import open_run_db
 from ..runfolder import RunPaths
 from . import server
 from .cypher import load_cypher
+from .evidence import FIELDS, register_levels, set_display
 from .loader import ISO_UTC, STEPS, apply_schema, open_run
 from .server.home import locked, read_json, running_pid
 from .server.process import write_conf
@@ -67,6 +68,15 @@ def _dbl(column: str) -> str:
     """A double as text Java parses (DuckDB writes inf/nan, Double.parseDouble wants Infinity/NaN)."""
     return (f"CASE WHEN isnan({column}) THEN 'NaN' WHEN {column} = 'inf'::DOUBLE THEN 'Infinity' "
             f"WHEN {column} = '-inf'::DOUBLE THEN '-Infinity' ELSE {column}::VARCHAR END")
+
+
+def _evidence_header() -> list[str]:
+    """MATCHES' evidence per field (graph/evidence.py), as the online load's `SET m += row.evidence` stores it."""
+    return [h for f in FIELDS for h in (f"ev_{f}", f"mw_{f}:double")]
+
+
+def _evidence_select() -> str:
+    return ", ".join(c for f in FIELDS for c in (f"evidence.ev_{f}", _dbl(f"evidence.mw_{f}")))
 
 
 def _accounts_sql() -> str:
@@ -117,9 +127,9 @@ def import_files() -> list[ImportFile]:
         ImportFile("relationships", "MATCHES",
                    (":START_ID(Account)", ":END_ID(Account)", "match_probability:double", "match_weight:double",
                     "personal_weight:double", "same_person:boolean", "first_run_id", "last_run_id",
-                    "active:boolean"),
+                    "active:boolean", *_evidence_header()),
                    f"SELECT l, r, {_dbl('match_probability')}, {_dbl('match_weight')}, {_dbl('personal_weight')}, "
-                   f"same_person, $run_id, $run_id, true FROM ({s['matches']}) "
+                   f"same_person, $run_id, $run_id, true, {_evidence_select()} FROM ({s['matches']}) "
                    f"WHERE l IN ({accounts}) AND r IN ({accounts})"),
     ]
     return files
@@ -151,6 +161,7 @@ def export_files(run_dir: Path, run_id: str, folder: Path) -> Export:
     folder.mkdir(parents=True, exist_ok=True)
     con = open_run_db(RunPaths(run_dir).db)  # reads hashed identifiers if the run is pseudonymised
     try:
+        register_levels(con, run_dir)
         counts: dict[tuple[str, str], int] = {}
         args: list[str] = []
         for item in import_files():
@@ -332,4 +343,5 @@ def _write_markers(driver: Driver, database: str, manifest: dict[str, Any], step
                          manifest=json.dumps(manifest), steps=[s[0] for s in STEPS], database_=database)
     with driver.session(database=database) as session:
         session.execute_write(_mark_steps, run_id, step_rows)
+    set_display(driver, database)
     driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)

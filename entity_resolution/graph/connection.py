@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, NotificationDisabledClassification
 from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable, SessionExpired, TransientError
 
 from ..errors import GraphError
@@ -57,6 +57,9 @@ def open_driver(uri: str, user: str, password: str, settings: Settings) -> Drive
             # managed transactions (execute_write, execute_query) retry transient errors this long in all
             max_transaction_retry_time=settings.neo4j_retry_seconds,
             connection_timeout=min(CONNECT_TIMEOUT, max(settings.neo4j_retry_seconds, 1.0)),
+            # Our queries name properties, labels and types that a graph may not have yet (detection's before the
+            # first detection): the server's "does not exist" notifications would print as raw driver warnings.
+            notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
         )  # fmt: skip
     except (ConfigurationError, ValueError) as exc:
         raise GraphError(f"Neo4j URI {uri!r} is not usable: {_one_line(exc)}") from exc

@@ -23,6 +23,7 @@ from ..runfolder import RunFolder, RunPaths
 from ..runfolder import open as open_run_folder
 from ..tables import RUN_TABLES, require_tables
 from .cypher import load_cypher, statements
+from .evidence import EVIDENCE_SQL, register_levels, set_display
 
 SCHEMA_VERSION = 1
 
@@ -54,7 +55,7 @@ STEPS: list[tuple[str, str, str]] = [
      ") WHERE value IS NOT NULL AND prefix IS NOT NULL ORDER BY value"),
     ("matches", "load/merge_matches",
      "SELECT unique_id_l AS l, unique_id_r AS r, match_probability, match_weight, personal_weight, "
-     "same_person "
+     "same_person, " + EVIDENCE_SQL + " "  # evidence per field (graph/evidence.py)
      "FROM predictions ORDER BY l, r"),
 ]
 
@@ -160,6 +161,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     )
     del records
     con = _open(db_path, since)
+    register_levels(con, run_dir)
     rows_out: dict[str, int] = {}
     resumed: dict[str, int] = {}
     try:
@@ -203,6 +205,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     else:
         retired = driver.execute_query(load_cypher("load/retire_matches"), run_id=run_id, database_=database)
     removed = driver.execute_query(load_cypher("load/remove_empty_entities"), database_=database)
+    set_display(driver, database)
     driver.execute_query(load_cypher("load/finish_run"), run_id=run_id, database_=database)
     return LoadResult(run_id, rows_out, int(retired.records[0]["retired"]), int(removed.records[0]["removed"]),
                       resumed, int(left_out["retired"]))

@@ -19,6 +19,7 @@ from neo4j_support import managed_driver
 from entity_resolution import pipeline
 from entity_resolution.demo.generator import GeneratedPaths
 from entity_resolution.graph.cypher import all_queries, declared_params, load_cypher
+from entity_resolution.graph.evidence import FIELDS
 from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.snapshot import wipe
 from entity_resolution.ingest import Inputs
@@ -77,6 +78,12 @@ def test_every_explore_query_is_covered_here() -> None:
         "explore/largest_components",
         "explore/fastest_growing_components",
         "explore/entity_history",
+        # the investigator views and tables, on a detected demo graph in test_investigator_graph.py
+        "explore/ring_view",
+        "explore/ring_members",
+        "explore/ring_timeline",
+        "explore/bridges",
+        "explore/high_risk_outside_rings",
     }
 
 
@@ -219,6 +226,11 @@ def test_why_linked_shows_splink_evidence_and_shared_identifiers(loaded: dict[st
     assert link["match_probability"] == pytest.approx(pair["p"])
     assert link["active"] is True and link["last_run_id"] == loaded["full"]
     assert all(isinstance(r["path"], neo4j.graph.Path) for r in rows)
+    # evidence per field, from the link's ev_<field>/mw_<field> properties (graph/evidence.py)
+    compared = set(link["agreed"]) | set(link["fuzzy"]) | set(link["disagreed"])
+    assert compared and compared <= set(FIELDS)
+    assert len(link["field_evidence"]) == len(compared)
+    assert all(": agree (" in e or ": fuzzy (" in e or ": disagree (" in e for e in link["field_evidence"])
     # reversing the pair gives the same evidence
     assert len(_query(driver, "explore/why_linked", {"a": pair["b"], "b": pair["a"]})) == len(rows)
 

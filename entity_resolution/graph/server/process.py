@@ -16,6 +16,7 @@ from typing import Any
 from ...errors import GraphError
 from ...processes import alive
 from .config import ADMIN_TOOL, ENTRY_POINT, USER, Progress, ServerConfig, ServerPaths
+from .guide import GUIDE_PATH, install_guide
 from .home import check_tool, locked, read_json, running_pid, write_json, write_text
 from .install import install, is_installed
 from .password import ensure_password, private_folder, read_password
@@ -96,6 +97,7 @@ def start(config: ServerConfig, progress: Progress | None = None) -> ServerInfo:
         for folder in (paths.conf, paths.data, paths.logs, paths.run, paths.import_dir):
             folder.mkdir(parents=True, exist_ok=True)
         write_conf(config, paths)
+        install_guide(paths.lib)  # the investigators' guide, served from the Browser jar (guide.py)
         if not (paths.data / "databases" / "system").exists():
             say("setting the initial password")
             _set_initial_password(config, paths, password)
@@ -206,6 +208,10 @@ def write_conf(config: ServerConfig, paths: ServerPaths) -> None:
         f"server.memory.heap.max_size={config.heap}",
         f"server.memory.pagecache.size={config.pagecache}",
         "dbms.usage_report.enabled=false",
+        # Browser plays guides (`:play URL`) only from these hosts (5.26 still spells the setting "whitelist");
+        # the investigators' guide is served by this server (guide.py) and opens after every login
+        "browser.remote_content_hostname_whitelist=guides.neo4j.com,localhost,127.0.0.1",
+        f"browser.post_connect_cmd=play http://127.0.0.1:{http}{GUIDE_PATH}",
         "",
     ]
     write_text(paths.conf / "neo4j.conf", "\n".join(lines))
