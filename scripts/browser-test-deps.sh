@@ -7,10 +7,12 @@ PLAYWRIGHT_CORE_VERSION=1.49.1
 DIR=${ER_BROWSER_TEST_DIR:-$HOME/.cache/entity-resolution/browser-test}
 
 if ! command -v chromium >/dev/null 2>&1; then
+  # A fresh machine may have no package lists yet: update once and retry.
   if [ "$(id -u)" = 0 ]; then
-    apt-get install -y -q chromium >/dev/null
+    apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo -n apt-get install -y -q chromium >/dev/null
+    sudo -n apt-get install -y -q chromium >/dev/null \
+      || { sudo -n apt-get update -q >/dev/null && sudo -n apt-get install -y -q chromium >/dev/null; }
   else
     echo "browser-test-deps: chromium is missing and apt-get needs root: apt-get install chromium" >&2
     exit 1
