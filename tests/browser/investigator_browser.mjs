@@ -1,11 +1,14 @@
 // The investigator kit in a real Neo4j Browser (headless Debian chromium, playwright-core): log in, drop the
 // style, open the guide served by the managed server, draw the ring view of RING_ID, show its members table and
 // why_linked for ACCOUNT_A/ACCOUNT_B. Prints one JSON line of what it saw (the pytest test asserts on it) and,
-// with SHOTS_DIR set, saves the screenshots docs/img/ uses. One browser session, a handful of frames.
+// with SHOTS_DIR set, saves every screenshot docs/investigators.md uses (the Connect form, the style, largest
+// rings, a ring, a component, the ring view and members table, why_linked, a neighbourhood). One browser
+// session; the only source of those pictures.
 //
 // Environment: PLAYWRIGHT_DIR (folder with node_modules/playwright-core: scripts/browser-test-deps.sh prints it),
 // BROWSER_URL (http://127.0.0.1:7474/browser/), BOLT_HOSTPORT (127.0.0.1:7687), NEO4J_PASSWORD_FILE,
-// GUIDE_URL, RING_ID, ACCOUNT_A, ACCOUNT_B, SHOTS_DIR (optional), CHROMIUM (/usr/bin/chromium).
+// GUIDE_URL, RING_ID, BRIDGE_RING_ID (a ring with a bridge, for ring.png), ACCOUNT_A, ACCOUNT_B,
+// SHOTS_DIR (optional), CHROMIUM (/usr/bin/chromium).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +29,7 @@ const boltHostPort = env('BOLT_HOSTPORT', '127.0.0.1:7687');
 const passwordFile = need('NEO4J_PASSWORD_FILE');
 const guideUrl = need('GUIDE_URL');
 const [ringId, accountA, accountB] = [need('RING_ID'), need('ACCOUNT_A'), need('ACCOUNT_B')];
+const bridgeRingId = env('BRIDGE_RING_ID', ringId);
 const shotsDir = process.env.SHOTS_DIR;
 const repo = path.resolve(here, '..', '..');
 const readQuery = (name) => fs.readFileSync(path.join(repo, 'cypher', 'explore', `${name}.cypher`), 'utf8');
@@ -47,6 +51,26 @@ const frames = () => page.locator('[data-testid="frame"]');
 
 async function shot(locator, name) {
   if (shotsDir) await locator.screenshot({ path: path.join(shotsDir, name) });
+}
+
+// A graph result in a full-window frame, zoomed to fit, so captions are readable. `select` names a relationship
+// type to click first (the side panel shows its properties); `zoomOut` clicks zoom-out that many times after
+// fitting (the side panel covers the right edge of a fitted small graph).
+async function graphShot(frame, name, { select, zoomOut = 0 } = {}) {
+  await frame.locator('button[title="Fullscreen"]').click();
+  await page.waitForTimeout(3000); // let the force layout settle before fitting
+  const fit = frame.locator('button[aria-label="zoom-to-fit"], button[title="Zoom to fit"]');
+  if (await fit.count()) { await fit.first().click(); await page.waitForTimeout(1500); }
+  for (let i = 0; i < zoomOut; i++) {
+    await frame.locator('button[aria-label="zoom-out"]').click();
+    await page.waitForTimeout(500);
+  }
+  if (select) {
+    await frame.locator('svg g.relationship', { hasText: select }).first().click({ force: true });
+    await page.waitForTimeout(1000);
+  }
+  await shot(frame, name);
+  await frame.locator('button[title="Close fullscreen"], button[title="Fullscreen"]').first().click();
 }
 
 async function closeAll() {
@@ -85,6 +109,8 @@ try {
   await page.fill('[data-testid="boltaddress"]', boltHostPort);
   await page.fill('[data-testid="username"]', 'neo4j');
   await page.fill('[data-testid="password"]', fs.readFileSync(passwordFile, 'utf8').trim());
+  await page.waitForTimeout(300);
+  await shot(frames().first(), 'browser-connect.png');
   await page.click('[data-testid="connect"]');
   await page.getByText('You are connected as user').first().waitFor({ timeout: 60000 });
   await closeAll();
@@ -101,6 +127,8 @@ try {
   }
   await page.waitForFunction(
     (n) => document.querySelectorAll('[data-testid="frame"]').length > n, before, { timeout: 30000 });
+  await page.waitForTimeout(1000);
+  await shot(frames().first(), 'browser-style.png');
   await closeAll();
 
   // the guide: its first slide and its clickable queries
@@ -108,6 +136,20 @@ try {
   seen.guide_text = (await guide.innerText()).slice(0, 2000);
   seen.guide_runnable = await guide.locator('pre.runnable, pre.code').count();
   await shot(guide, 'guide.png');
+  await closeAll();
+
+  // largest rings (table), a ring with a bridge (graph), a component named by an account id (graph)
+  await run(':param limit => 10');
+  await closeAll();
+  await shot(await run(readQuery('largest_components')), 'largest-components.png');
+  await closeAll();
+  await run(`:param ring_id => '${bridgeRingId}'`);
+  await closeAll();
+  await graphShot(await run(readQuery('ring'), { settle: 5000 }), 'ring.png');
+  await closeAll();
+  await run(`:param ring_id => '${accountA}'`);
+  await closeAll();
+  await graphShot(await run(readQuery('ring'), { settle: 5000 }), 'ring-component.png');
   await closeAll();
 
   // the ring view, fitted in a full-window frame
@@ -147,6 +189,17 @@ try {
   await why.getByText('Table', { exact: true }).first().click();
   await page.waitForTimeout(1500);
   seen.why_linked_table = await why.locator('[data-testid="frame-loaded-contents"]').innerText();
+  await why.locator('button[title="Fullscreen"]').click();
+  await page.waitForTimeout(1500);
+  await shot(why, 'why-linked.png');
+  await why.locator('button[title="Close fullscreen"], button[title="Fullscreen"]').first().click();
+  await closeAll();
+
+  // the neighbourhood of account A at depth 2
+  await run(`:param account_id => '${accountA}'`);
+  await run(':param depth => 2');
+  await closeAll();
+  await graphShot(await run(readQuery('neighbourhood'), { settle: 5000 }), 'neighbourhood.png', { zoomOut: 1 });
   console.log(JSON.stringify(seen));
 } catch (error) {
   const debug = path.join(os.tmpdir(), 'er-browser-test-failure.png');

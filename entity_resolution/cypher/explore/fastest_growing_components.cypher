@@ -1,8 +1,8 @@
 // The fastest-growing active rings: most accounts created in the $days days up to the as_of of the newest
 // completely loaded Run. Before detection has written Ring nodes (or when none is active), components of
-// accounts joined through shared devices, cards and IPs instead (identifiers used by more than
-// $hub_min_accounts accounts are not followed, and a component's id is its smallest account_id).
-// params: $days (int, e.g. 7), $hub_min_accounts (int, e.g. 25), $limit (int)
+// accounts joined through shared devices, cards and IPs instead (identifiers used by hubs (label Hub from the last
+// completed detection) are not followed, and a component's id is its smallest account_id).
+// params: $days (int, e.g. 7), $limit (int)
 // returns: component_id, kind ('ring' or 'component'), as_of, accounts, new_accounts, accounts_before,
 //          first_new, last_new, new_account_ids (up to 10)
 MATCH (run:Run)
@@ -19,12 +19,21 @@ CALL () {
   WITH count(ring) AS rings
   WHERE rings = 0
   CALL () {
+    // hubs as the last completed detection marked them (label Hub); before any detection, identifiers on more
+    // accounts than the newest complete run's hub_min_accounts (the threshold resolution used)
+    OPTIONAL MATCH (run:Run)
+    WHERE run.complete
+    WITH run ORDER BY run.loaded_at DESC, run.run_id DESC LIMIT 1
+    OPTIONAL MATCH (d:Detection)
+    WHERE d.complete
+    WITH apoc.convert.fromJsonMap(coalesce(run.manifest, '{}')).thresholds.hub_min_accounts AS run_hub_min,
+         count(d) > 0 AS detected
     MATCH (i:Device|Card|IP)
-    WHERE COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-() } > $hub_min_accounts
+    WHERE CASE WHEN detected THEN i:Hub ELSE COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-() } > run_hub_min END
     RETURN collect(i) AS hubs
   }
   MATCH (i:Device|Card|IP)
-  WHERE 2 <= COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-() } <= $hub_min_accounts
+  WHERE COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-() } >= 2 AND NOT i IN hubs
   MATCH (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-(seed:Account)
   WITH DISTINCT seed, hubs
   CALL apoc.path.subgraphNodes(seed, {

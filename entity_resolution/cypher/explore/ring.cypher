@@ -1,9 +1,9 @@
 // A ring with its member accounts, their entities and the identifiers each member shares with other members.
 // $ring_id names a Ring node written by detection. When there is no Ring with that id (for example before
 // detection has run) it is read as an account_id and the ring is that account's infrastructure-sharing
-// component: the accounts reached through devices, cards and IPs, not expanding identifiers used by more than
-// $hub_min_accounts accounts (carrier-NAT IPs, default device ids, test cards).
-// params: $ring_id (string: a ring_id or an account_id), $hub_min_accounts (int, e.g. 25)
+// component: the accounts reached through devices, cards and IPs, not expanding identifiers used by hubs (label Hub from the last
+// completed detection) (carrier-NAT IPs, default device ids, test cards).
+// params: $ring_id (string: a ring_id or an account_id)
 // returns: ring_id, kind ('ring' or 'component'), account_id, risk_score, risk_reasons, is_bridge, entity_id,
 //          shared_count, shared_values (list of "Label value"), ring (node or null), in_ring, account,
 //          member_of, entity, uses (list of USED_* relationships), shared (list of identifier nodes),
@@ -15,8 +15,17 @@ CALL (ring) {
   WITH ring WHERE ring IS NULL
   MATCH (start:Account {account_id: $ring_id})
   CALL () {
+    // hubs as the last completed detection marked them (label Hub); before any detection, identifiers on more
+    // accounts than the newest complete run's hub_min_accounts (the threshold resolution used)
+    OPTIONAL MATCH (run:Run)
+    WHERE run.complete
+    WITH run ORDER BY run.loaded_at DESC, run.run_id DESC LIMIT 1
+    OPTIONAL MATCH (d:Detection)
+    WHERE d.complete
+    WITH apoc.convert.fromJsonMap(coalesce(run.manifest, '{}')).thresholds.hub_min_accounts AS run_hub_min,
+         count(d) > 0 AS detected
     MATCH (i:Device|Card|IP)
-    WHERE COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-() } > $hub_min_accounts
+    WHERE CASE WHEN detected THEN i:Hub ELSE COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP]-() } > run_hub_min END
     RETURN collect(i) AS hubs
   }
   CALL apoc.path.subgraphNodes(start, {
