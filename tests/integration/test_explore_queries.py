@@ -25,9 +25,10 @@ from entity_resolution.graph.snapshot import wipe
 from entity_resolution.ingest import Inputs
 from entity_resolution.settings import Settings
 
+HUB_MIN_ACCOUNTS = Settings().hub_min_accounts  # the run's threshold, which the queries read before detection
+
 pytestmark = pytest.mark.neo4j
 
-HUB_MIN_ACCOUNTS = Settings().hub_min_accounts
 TEST_RING = "R-explore-test"
 
 
@@ -84,13 +85,14 @@ def test_every_explore_query_is_covered_here() -> None:
         "explore/ring_timeline",
         "explore/bridges",
         "explore/high_risk_outside_rings",
+        "explore/fast_growing_components",
     }
 
 
 def test_largest_components_without_rings(loaded: dict[str, Any]) -> None:
     driver = loaded["driver"]
     _remove_rings(driver)
-    rows = _query(driver, "explore/largest_components", {"hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 10})
+    rows = _query(driver, "explore/largest_components", {"limit": 10})
     assert 0 < len(rows) <= 10
     assert {r["kind"] for r in rows} == {"component"}
     sizes = [r["accounts"] for r in rows]
@@ -104,7 +106,7 @@ def test_only_retired_rings_still_fall_back_to_components(loaded: dict[str, Any]
     _remove_rings(driver)
     driver.execute_query("CREATE (:Ring {ring_id: $id, active: false})", {"id": TEST_RING + "-retired"})
     try:
-        rows = _query(driver, "explore/largest_components", {"hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 3})
+        rows = _query(driver, "explore/largest_components", {"limit": 3})
         assert len(rows) == 3 and {r["kind"] for r in rows} == {"component"}
     finally:
         _remove_rings(driver)
@@ -114,25 +116,25 @@ def test_float_parameters_from_browser_params_work(loaded: dict[str, Any]) -> No
     """Browser's `:params {limit: 5}` sends floats (5.0): LIMIT and APOC's maxLevel must still accept them."""
     driver = loaded["driver"]
     _remove_rings(driver)
-    as_ints = _query(driver, "explore/largest_components", {"hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 5})
+    as_ints = _query(driver, "explore/largest_components", {"limit": 5})
     as_floats = _query(
-        driver, "explore/largest_components", {"hub_min_accounts": float(HUB_MIN_ACCOUNTS), "limit": 5.0}
+        driver, "explore/largest_components", {"limit": 5.0}
     )
     assert [r["component_id"] for r in as_floats] == [r["component_id"] for r in as_ints]
     growing = _query(
-        driver, "explore/fastest_growing_components", {"days": 7.0, "hub_min_accounts": 25.0, "limit": 2.0}
+        driver, "explore/fastest_growing_components", {"days": 7.0, "limit": 2.0}
     )
     assert 0 < len(growing) <= 2
     account_id = as_ints[0]["component_id"]
-    rows = _query(driver, "explore/neighbourhood", {"account_id": account_id, "depth": 2.0, "hub_min_accounts": 25.0})
+    rows = _query(driver, "explore/neighbourhood", {"account_id": account_id, "depth": 2.0})
     assert rows[0]["node_count"] > 1
 
 
 def test_ring_query_falls_back_to_an_accounts_component(loaded: dict[str, Any]) -> None:
     driver = loaded["driver"]
     _remove_rings(driver)
-    top = _query(driver, "explore/largest_components", {"hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 1})[0]
-    rows = _query(driver, "explore/ring", {"ring_id": top["component_id"], "hub_min_accounts": HUB_MIN_ACCOUNTS})
+    top = _query(driver, "explore/largest_components", {"limit": 1})[0]
+    rows = _query(driver, "explore/ring", {"ring_id": top["component_id"]})
     assert len(rows) == top["accounts"]
     assert {r["kind"] for r in rows} == {"component"}
     assert all(r["shared_count"] > 0 for r in rows), "every member shares something with another member"
@@ -143,7 +145,7 @@ def test_fastest_growing_components_without_rings(loaded: dict[str, Any]) -> Non
     driver = loaded["driver"]
     _remove_rings(driver)
     rows = _query(
-        driver, "explore/fastest_growing_components", {"days": 7, "hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 5}
+        driver, "explore/fastest_growing_components", {"days": 7, "limit": 5}
     )
     assert rows, "the demo's burst ring signed up in the last days before as_of"
     assert all(r["new_accounts"] > 0 for r in rows)
@@ -153,10 +155,10 @@ def test_fastest_growing_components_without_rings(loaded: dict[str, Any]) -> Non
 def test_queries_use_ring_nodes_when_detection_has_written_them(loaded: dict[str, Any]) -> None:
     driver = loaded["driver"]
     _remove_rings(driver)
-    top = _query(driver, "explore/largest_components", {"hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 1})[0]
+    top = _query(driver, "explore/largest_components", {"limit": 1})[0]
     members = [
         r["account_id"]
-        for r in _query(driver, "explore/ring", {"ring_id": top["component_id"], "hub_min_accounts": HUB_MIN_ACCOUNTS})
+        for r in _query(driver, "explore/ring", {"ring_id": top["component_id"]})
     ]
     # shaped like detection's output: an active ring with members, and a retired one without
     driver.execute_query(
@@ -166,16 +168,16 @@ def test_queries_use_ring_nodes_when_detection_has_written_them(loaded: dict[str
         {"ring_id": TEST_RING, "members": members, "retired": TEST_RING + "-retired"},
     )
     try:
-        ring = _query(driver, "explore/ring", {"ring_id": TEST_RING, "hub_min_accounts": HUB_MIN_ACCOUNTS})
+        ring = _query(driver, "explore/ring", {"ring_id": TEST_RING})
         assert sorted(r["account_id"] for r in ring) == sorted(members)
         assert {r["kind"] for r in ring} == {"ring"}
         assert all(r["in_ring"] is not None for r in ring)
-        largest = _query(driver, "explore/largest_components", {"hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 10})
+        largest = _query(driver, "explore/largest_components", {"limit": 10})
         assert [(r["component_id"], r["kind"], r["accounts"]) for r in largest] == [(TEST_RING, "ring", len(members))]
         growing = _query(
             driver,
             "explore/fastest_growing_components",
-            {"days": 36500, "hub_min_accounts": HUB_MIN_ACCOUNTS, "limit": 10},
+            {"days": 36500, "limit": 10},
         )
         assert [(r["component_id"], r["new_accounts"]) for r in growing] == [(TEST_RING, len(members))]
         a, b = members[:2]
@@ -199,7 +201,7 @@ def test_neighbourhood_grows_with_depth(loaded: dict[str, Any]) -> None:
         rows = _query(
             driver,
             "explore/neighbourhood",
-            {"account_id": account_id, "depth": depth, "hub_min_accounts": HUB_MIN_ACCOUNTS},
+            {"account_id": account_id, "depth": depth},
         )
         assert len(rows) == 1
         assert rows[0]["account"]["account_id"] == account_id
@@ -266,3 +268,25 @@ def test_entity_history_spans_both_runs(loaded: dict[str, Any]) -> None:
     assert all(r["as_of"] is not None for r in rows), "every event names a loaded Run"
     as_ofs = [r["as_of"] for r in rows]
     assert as_ofs == sorted(as_ofs), "oldest run first"
+
+
+def test_hubs_are_the_last_detections_hub_labels(loaded: dict[str, Any]) -> None:
+    """After a completed detection the explore queries stop at the identifiers it labelled Hub, not at a
+    threshold of their own; before one, at the run's hub_min_accounts (none on this small graph)."""
+    driver = loaded["driver"]
+    _remove_rings(driver)
+    account_id = _query(driver, "explore/largest_components", {"limit": 1})[0]["component_id"]
+    before = _query(driver, "explore/neighbourhood", {"account_id": account_id, "depth": 2})[0]
+    assert before["hubs"] == []
+    driver.execute_query("CREATE (:Detection {detection_id: $id, complete: true, finished_at: datetime()})",
+                         {"id": "test-hubs"})
+    driver.execute_query("MATCH (:Account {account_id: $a})-[:USED_DEVICE|USED_CARD|USED_IP]->(i) SET i:Hub",
+                         {"a": account_id})
+    try:
+        after = _query(driver, "explore/neighbourhood", {"account_id": account_id, "depth": 2})[0]
+        assert after["hubs"] and after["node_count"] < before["node_count"]
+        ring = _query(driver, "explore/ring", {"ring_id": account_id})
+        assert [r["account_id"] for r in ring] == [account_id], "its only links run through hubs now"
+    finally:
+        driver.execute_query("MATCH (i:Hub) REMOVE i:Hub")
+        driver.execute_query("MATCH (d:Detection {detection_id: $id}) DELETE d", {"id": "test-hubs"})

@@ -12,6 +12,7 @@ ER_SCREENSHOTS_DIR=docs/img keeps the screenshots (docs/investigators.md section
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 from collections.abc import Iterator
@@ -48,7 +49,7 @@ def detected(demo_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory
     wipe(driver)
     load_run(driver, base / "run")
     (base / "detect").mkdir()
-    detect_graph(driver, base / "detect")
+    result = detect_graph(driver, base / "detect")
     ring = driver.execute_query(
         "MATCH (r:Ring {active: true}) RETURN r.ring_id AS ring_id, r.account_count AS accounts "
         "ORDER BY accounts DESC, ring_id LIMIT 1").records[0]
@@ -57,8 +58,12 @@ def detected(demo_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory
         "MATCH (a:Account)-[m:MATCHES]->(b:Account) WHERE m.active "
         "AND EXISTS { (a)-[:USED_DEVICE|USED_CARD|USED_IP]->()<-[:USED_DEVICE|USED_CARD|USED_IP]-(b) } "
         "RETURN a.account_id AS a, b.account_id AS b ORDER BY m.same_person, a, b LIMIT 1").records[0]
+    bridge_ring = driver.execute_query(
+        "MATCH (r:Ring {active: true}) WHERE size(coalesce(r.bridge_account_ids, [])) > 0 "
+        "RETURN r.ring_id AS ring_id ORDER BY r.account_count, ring_id LIMIT 1").records
     yield {"driver": driver, "ring_id": ring["ring_id"], "accounts": ring["accounts"], "a": pair["a"],
-           "b": pair["b"]}
+           "b": pair["b"], "bridge_ring_id": bridge_ring[0]["ring_id"] if bridge_ring else ring["ring_id"],
+           "counts": result.counts}
     wipe(driver)
     driver.close()
 
@@ -117,6 +122,20 @@ def test_labels_from_detection_and_high_risk_outside_rings(detected: dict[str, A
     assert len(outside) == marked
 
 
+def test_fast_growing_components_are_the_ones_er_detect_counts(detected: dict[str, Any]) -> None:
+    rows = _query(detected["driver"], "explore/fast_growing_components")
+    assert len(rows) == detected["counts"]["fast_growing_components"] > 0
+    for row in rows:
+        assert row["growing_accounts"] >= row["new_30d"] >= row["new_7d"] >= row["new_1d"]
+        assert row["new_30d"] > 0, "a fast-growing ring gained accounts in one of its windows"
+    # the hub threshold is detection's: the explore queries never expand an identifier it labelled Hub
+    hub = detected["driver"].execute_query(
+        "MATCH (h:Hub)<-[:USED_DEVICE|USED_CARD|USED_IP]-(a:Account) RETURN a.account_id AS a LIMIT 1").records
+    assert hub
+    around = _query(detected["driver"], "explore/neighbourhood", account_id=hub[0]["a"], depth=1)[0]
+    assert around["hubs"] and all("Hub" in h.labels for h in around["hubs"])
+
+
 def test_captions_are_short_and_distinct(detected: dict[str, Any]) -> None:
     rows = detected["driver"].execute_query(
         "MATCH (a:Account) RETURN count(a) AS n, count(DISTINCT a.display) AS distinct, "
@@ -136,6 +155,7 @@ def test_chromium_drives_browser_through_the_kit(detected: dict[str, Any], tmp_p
            "BROWSER_URL": f"{config.http_url}/browser/", "BOLT_HOSTPORT": uri.partition("://")[2],
            "NEO4J_PASSWORD_FILE": str(ServerPaths.of(config).password_file),
            "GUIDE_URL": f"{config.http_url}{GUIDE_PATH}", "RING_ID": detected["ring_id"],
+           "BRIDGE_RING_ID": detected["bridge_ring_id"],
            "ACCOUNT_A": detected["a"], "ACCOUNT_B": detected["b"], "SHOTS_DIR": str(shots)}
     done = subprocess.run(["node", str(REPO / "tests" / "browser" / "investigator_browser.mjs")], env=env,
                           capture_output=True, text=True, check=False, timeout=900)
@@ -152,5 +172,9 @@ def test_chromium_drives_browser_through_the_kit(detected: dict[str, Any], tmp_p
     # why_linked: the MATCHES link's evidence per field in the side panel and in the table
     assert all(f"ev_{f}" in seen["why_linked_panel"] for f in FIELDS)
     assert ": agree (" in seen["why_linked_table"] or ": disagree (" in seen["why_linked_table"]
-    for name in ("guide.png", "ring-view.png", "ring-members.png", "why-linked-evidence.png"):
+    # every screenshot docs/investigators.md shows comes from this run
+    docs = (REPO / "docs" / "investigators.md").read_text()
+    referenced = set(re.findall(r"\(img/([a-z-]+\.png)\)", docs))
+    assert referenced
+    for name in referenced:
         assert (shots / name).stat().st_size > 10_000

@@ -23,8 +23,9 @@ GUIDE_PATH = "/browser/guides/investigators.html"
 # (title, what to read, commands and saved queries: ":..." lines are Browser commands, names are explore files)
 SLIDES: list[tuple[str, str, list[str]]] = [
     ("Largest rings", "Start from the biggest rings: many accounts but few entities is the pattern of a ring "
-     "(different people, one operation). Take a component_id to the next slide.",
-     [":param hub_min_accounts => 25", ":param limit => 10", "largest_components"]),
+     "(different people, one operation). Take a component_id to the next slide. Hubs (identifiers too "
+     "common to link anyone) are the ones the last er detect labelled Hub.",
+     [":param limit => 10", "largest_components"]),
     ("A ring at a glance", "Set ring_id to a ring from the first slide, then draw it. Bridges are yellow and "
      "large, high-risk accounts purple; identifiers two or more members use are drawn, one-account entities are "
      "folded into their account. Apply cypher/browser/style.grass first (drop it on the window).",
@@ -35,9 +36,14 @@ SLIDES: list[tuple[str, str, list[str]]] = [
     ("Why are two accounts linked?", "Set a and b to two accounts of the ring. The Splink link row lists "
      "which fields agreed, were close or disagreed, with their weights (field_evidence).",
      [":param a => 'acct_...'", ":param b => 'acct_...'", "why_linked"]),
-    ("Growth and risk outside rings", "Rings that gained accounts in the last $days days (1, 7 or 30, as "
-     "er detect counts), and high-risk accounts no ring holds.",
-     [":param days => 7", "fastest_growing_components", ":param min_risk => 0.8", "high_risk_outside_rings"]),
+    ("Growth and risk outside rings", "The components er detect counts as fast-growing (a ring of theirs "
+     "grew fast in 1, 7 or 30 days), with the new accounts of each window; the rings that gained most "
+     "accounts in the last $days days; high-risk accounts no ring holds.",
+     ["fast_growing_components", ":param days => 7", "fastest_growing_components", ":param min_risk => 0.8",
+      "high_risk_outside_rings"]),
+    ("An entity across runs", "Set entity_id to an entity of a ring: the runs that wrote it, its accounts "
+     "(memberships) and the links that joined, left or moved them.",
+     [":param entity_id => 'E-...'", "entity_history"]),
 ]
 
 
