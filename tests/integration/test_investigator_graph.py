@@ -12,8 +12,8 @@ ER_SCREENSHOTS_DIR=docs/img keeps the screenshots (docs/investigators.md section
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
