@@ -163,7 +163,7 @@ def undo_unfinished(driver: Driver, database: str = "neo4j") -> list[str]:
 
 
 def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, database: str = "neo4j",
-               progress: ProgressFn | None = None) -> None:
+               progress: ProgressFn | None = None, labels: pa.Table | None = None) -> None:
     """Rings, memberships and signal properties into the graph, tagged with the detection and run ids.
 
     Crash-safe: a Detection node marks the write-back as under way and then complete. The previous detection's
@@ -192,6 +192,15 @@ def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, da
         run.auto("detect/clear_ring_members", detection_id=det_id)
     with run.step("marks"):
         write_marks(driver, det_id, database)  # Browser labels (detect/marks.py)
+        # the decisions detection was given, as of its as-of, for the members table ("labels known")
+        run.read("detect/clear_known_labels")
+        if labels is not None:
+            from .labels import decisions
+
+            known = decisions(labels, facts.as_of, outputs.signals["account_id"]).table.to_pylist()
+            run.write_rows("detect/write_known_labels", [
+                {"account_id": d["account_id"], "decision": "abusive" if d["abusive"] else "benign",
+                 "origin": d["origin"]} for d in known], detection_id=det_id)
 
 
 def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None = None, *, database: str = "neo4j",
@@ -215,5 +224,5 @@ def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None 
     result = write_detection(facts, settings, prev, out_dir, started, {"neo4j_database": database, **(inputs or {})},
                              det_id=det_id, labels=labels)
     if write:
-        write_back(driver, result.outputs, facts, det_id, database, progress)
+        write_back(driver, result.outputs, facts, det_id, database, progress, labels)
     return result

@@ -25,7 +25,9 @@ RAW = pa.schema([
     ("decided_at", pa.timestamp("us", tz="UTC")),
     ("origin", pa.string()),
 ])
-DECISIONS = pa.schema([("account_id", pa.string()), ("abusive", pa.bool_())])
+# label and origin: the deciding row as given (`abusive` is what detection reads from them)
+DECISIONS = pa.schema([("account_id", pa.string()), ("abusive", pa.bool_()), ("label", pa.string()),
+                       ("origin", pa.string())])
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ WITH known AS (
     SELECT l.* FROM l_raw l SEMI JOIN l_accounts USING (account_id)
     WHERE l.decided_at <= $as_of
 ), ranked AS (
-    SELECT account_id,
+    SELECT account_id, label, origin,
            coalesce(lower(origin), '') <> 'appeal_overturned' AND lower(label) = 'abusive' AS abusive,
            row_number() OVER (
                PARTITION BY account_id
@@ -79,7 +81,7 @@ WITH known AS (
            ) AS k
     FROM known
 )
-SELECT account_id, abusive FROM ranked WHERE k = 1 ORDER BY account_id
+SELECT account_id, abusive, label, origin FROM ranked WHERE k = 1 ORDER BY account_id
 """
 
 _IGNORED_SQL = """

@@ -16,16 +16,19 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import neo4j
+import pyarrow as pa
 import pytest
 from neo4j_support import managed_auth, managed_driver
 
 from entity_resolution import pipeline
 from entity_resolution.demo.generator import GeneratedPaths
 from entity_resolution.detect.graph import detect_graph
+from entity_resolution.detect.labels import RAW
 from entity_resolution.detect.marks import HIGH_RISK
 from entity_resolution.graph.cypher import load_cypher
 from entity_resolution.graph.evidence import FIELDS
@@ -63,7 +66,7 @@ def detected(demo_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory
         "RETURN r.ring_id AS ring_id ORDER BY r.account_count, ring_id LIMIT 1").records
     yield {"driver": driver, "ring_id": ring["ring_id"], "accounts": ring["accounts"], "a": pair["a"],
            "b": pair["b"], "bridge_ring_id": bridge_ring[0]["ring_id"] if bridge_ring else ring["ring_id"],
-           "counts": result.counts}
+           "counts": result.counts, "as_of": result.as_of, "base": base}
     wipe(driver)
     driver.close()
 
@@ -134,6 +137,34 @@ def test_fast_growing_components_are_the_ones_er_detect_counts(detected: dict[st
     assert hub
     around = _query(detected["driver"], "explore/neighbourhood", account_id=hub[0]["a"], depth=1)[0]
     assert around["hubs"] and all("Hub" in h.labels for h in around["hubs"])
+
+
+def test_members_table_shows_the_labels_detection_was_given(detected: dict[str, Any]) -> None:
+    """`er detect --labels`: each account's decision as of as-of (and its origin) reaches the members table; a
+    decision made after as-of does not, and without labels the column is empty."""
+    driver = detected["driver"]
+    members = _query(driver, "explore/ring_members", ring_id=detected["ring_id"])
+    assert {m["label_known"] for m in members} == {None}
+    ids = sorted(m["account_id"] for m in members if m["in_ring"])[:4]
+    as_of = datetime.fromisoformat(detected["as_of"])
+    day = timedelta(days=1)
+    labels = pa.table({
+        "account_id": ids,
+        "label": ["abusive", "benign", "abusive", "abusive"],
+        "decided_at": [as_of - day, as_of - 2 * day, as_of - day, as_of + day],
+        "origin": ["enforcement", "manual_review", "appeal_overturned", "enforcement"],
+    }, schema=RAW)
+    out = detected["base"] / "detect-labels"
+    out.mkdir()
+    # few decisions: the risk score keeps its default weights, so rings and marks stay as the other tests saw them
+    detect_graph(driver, out, labels=labels)
+    known = {m["account_id"]: m["label_known"]
+             for m in _query(driver, "explore/ring_members", ring_id=detected["ring_id"])}
+    assert [known[a] for a in ids] == ["abusive (enforcement)", "benign (manual_review)",
+                                       "benign (appeal_overturned)", None]
+    assert sum(v is not None for v in known.values()) == 3
+    detect_graph(driver, detected["base"] / "detect-again")  # no labels: the decisions are taken off again
+    assert {m["label_known"] for m in _query(driver, "explore/ring_members", ring_id=detected["ring_id"])} == {None}
 
 
 def test_captions_are_short_and_distinct(detected: dict[str, Any]) -> None:
