@@ -57,6 +57,9 @@ async function shot(locator, name) {
 // type to click first (the side panel shows its properties); `zoomOut` clicks zoom-out that many times after
 // fitting (the side panel covers the right edge of a fitted small graph).
 async function graphShot(frame, name, { select, zoomOut = 0 } = {}) {
+  // Browser opens a result in the view last chosen (why_linked switches to Table): back to the graph
+  await frame.getByText('Graph', { exact: true }).first().click();
+  await page.waitForTimeout(1000);
   await frame.locator('button[title="Fullscreen"]').click();
   await page.waitForTimeout(3000); // let the force layout settle before fitting
   const fit = frame.locator('button[aria-label="zoom-to-fit"], button[title="Zoom to fit"]');
