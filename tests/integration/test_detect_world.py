@@ -10,16 +10,13 @@ from pathlib import Path
 
 import neo4j
 import pytest
+from world_support import run_world
 
-from entity_resolution.demo.world import generate_world
 from entity_resolution.demo.world.quality import score_world
 from entity_resolution.detect import compute_signals
 from entity_resolution.detect.graph import detect_graph
 from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.snapshot import wipe
-from entity_resolution.ingest import Inputs
-from entity_resolution.pipeline import run
-from entity_resolution.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -39,11 +36,7 @@ BURST_FAST = 0.8
 
 @pytest.fixture(scope="module")
 def world_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("world_detect")
-    paths = generate_world(work / "input", n_accounts=ACCOUNTS, seed=SEED, fmt="parquet")
-    files = paths.files
-    run(Inputs(files.accounts, files.devices, files.payments), work / "run", Settings())
-    return work / "input", work / "run"
+    return run_world(tmp_path_factory.mktemp("world_detect"), seed=SEED, accounts=ACCOUNTS)
 
 
 def test_rings_and_bridges_on_a_held_out_world(world_run: tuple[Path, Path]) -> None:

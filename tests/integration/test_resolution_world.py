@@ -9,12 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from world_support import run_world
 
-from entity_resolution.demo.world import generate_world
 from entity_resolution.evaluate import score_run
-from entity_resolution.ingest import Inputs
-from entity_resolution.pipeline import run
-from entity_resolution.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -30,11 +27,7 @@ RING_PAIRS = 2
 
 @pytest.fixture(scope="module")
 def world_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("world")
-    paths = generate_world(work / "input", n_accounts=ACCOUNTS, seed=SEED, fmt="parquet")
-    files = paths.files
-    run(Inputs(files.accounts, files.devices, files.payments), work / "run", Settings())
-    return work / "input", work / "run"
+    return run_world(tmp_path_factory.mktemp("world"), seed=SEED, accounts=ACCOUNTS)
 
 
 def test_precision_and_recall_on_a_held_out_world(world_run: tuple[Path, Path]) -> None:
