@@ -40,6 +40,7 @@ KIND_WEIGHT = {"device": 1.0, "card": 1.0, "phone": 1.0, "email": 1.0, "ip": 0.5
 FOLD_KEY = "entity_id"
 REASONS = 4  # contributions listed per account
 MIN_CONTRIBUTION = 0.05  # smaller log-odds contributions are not worth a line
+CONTRIBUTION_PREFIX = "contribution_"  # risk_features: the column of each feature's contribution
 
 # Columns that are identifiers or text, never features; every other numeric or boolean column is one.
 NOT_FEATURES = frozenset({"account_id", "entity_id", "component_id", "part_id", "ring_id", "created_at",
@@ -236,6 +237,8 @@ def learn(signals: pa.Table, facts: Facts, decided: Decisions, settings: DetectS
         "default_risk_score": signals["risk_score"],
         "risk_score": pa.array(score, pa.float64()),
         **{n: pa.array(raw[:, i], pa.float64()) for i, n in enumerate(names)},
+        # every feature's log-odds contribution (the reasons list only the largest): `er explain` shows them all
+        **{f"{CONTRIBUTION_PREFIX}{n}": pa.array(contrib[:, i], pa.float64()) for i, n in enumerate(names)},
     })
     manifest = {"model": MODEL, "C": C, "folds": k, "fold_key": FOLD_KEY, "features": names,
                 "kind_weights": KIND_WEIGHT, "decisions": decided.counts(), "coefficients": coefficients,
