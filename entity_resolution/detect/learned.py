@@ -71,6 +71,12 @@ _WORDS: dict[str, Callable[[float], str]] = {
 }
 
 
+def describe_feature(name: str, value: float) -> str:
+    """A feature and its value in words, as the reasons write it ("its ring holds 12 accounts")."""
+    word = _WORDS.get(name)
+    return word(value) if word else f"{name} = {value:g}"
+
+
 @dataclass(frozen=True)
 class Learned:
     risk_score: pa.Array  # float64, in the order of the signals
