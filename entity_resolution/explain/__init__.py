@@ -14,9 +14,9 @@ Every result is a frozen dataclass with `to_dict()` (the JSON of `er explain --f
 from __future__ import annotations
 
 from .account import AccountExplanation, explain_account
-from .pair import PairExplanation, explain_pair, waterfall_chart_html
+from .pair import PairExplanation, explain_pair, explain_pair_with_chart
 from .ring import RingExplanation, explain_ring
 from .sources import Evidence
 
 __all__ = ["AccountExplanation", "Evidence", "PairExplanation", "RingExplanation", "explain_account",
-           "explain_pair", "explain_ring", "waterfall_chart_html"]
+           "explain_pair", "explain_pair_with_chart", "explain_ring"]

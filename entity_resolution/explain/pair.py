@@ -80,6 +80,8 @@ class PairExplanation:
         return out
 
 
+HUB_NOTE, DETECTION_HUB_NOTE = "hub", "detection hub"
+
 _PREDICTION_SQL = """
 SELECT match_weight, same_person FROM predictions
 WHERE unique_id_l = $l AND unique_id_r = $r
@@ -108,17 +110,15 @@ def hub_notes(ev: Evidence) -> dict[tuple[str, str], str]:
     """(kind, value) -> why it is left out: resolution hubs and shared values (matching) and detection hubs."""
     notes: dict[tuple[str, str], str] = {}
     for r in ev.rows("SELECT kind, value, account_count FROM resolution_hubs"):
-        notes[(r["kind"], r["value"])] = f"hub: on {r['account_count']} accounts, left out of matching"
+        notes[(r["kind"], r["value"])] = f"{HUB_NOTE} ({r['account_count']} accounts): not matched on"
     if "resolution_shared" not in _missing(ev, "resolution_shared"):
         for r in ev.rows("SELECT kind, value, account_count FROM resolution_shared"):
-            notes.setdefault((r["kind"], r["value"]),
-                             f"used by clearly different people ({r['account_count']} accounts): left out of "
-                             "matching, still evidence of one operator")
+            notes.setdefault((r["kind"], r["value"]), "different people share it: not matched on")
     if ev.detection is not None:
         hubs = ev.detection.table("hubs", ["kind", "value", "reason"])
         if hubs is not None:
             for kind, value, reason in zip(*(hubs[c].to_pylist() for c in ("kind", "value", "reason")), strict=True):
-                notes.setdefault((kind, value), f"detection hub: {reason}")
+                notes.setdefault((kind, value), f"{DETECTION_HUB_NOTE}: {reason}")
     return notes
 
 
@@ -130,7 +130,7 @@ def _missing(ev: Evidence, name: str) -> list[str]:
 
 def _hubs(notes: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
     """The identifiers an evidence path must not go through: hubs, not the values different people share."""
-    return {k for k, note in notes.items() if note.startswith(("hub", "detection hub"))}
+    return {k for k, note in notes.items() if note.startswith((HUB_NOTE, DETECTION_HUB_NOTE))}
 
 
 def _score(ev: Evidence, left: str, right: str) -> tuple[dict[str, Any], list[dict[str, Any]], Any, bool]:
@@ -171,7 +171,8 @@ def _score(ev: Evidence, left: str, right: str) -> tuple[dict[str, Any], list[di
         veto_sql = identity_veto_sql("{}_l", "{}_r")
         veto = bool(mem.execute(f"SELECT {veto_sql} FROM {scored.physical_name}").fetchall()[0][0])  # ours
         chart = linker.visualisations.waterfall_chart([record], filter_nulls=False)
-        waterfall = [dict(r) for r in chart.raw_records]
+        records: Any = chart.raw_records  # Splink's waterfall records (dicts)
+        waterfall = [dict(r) for r in records]
         return record, waterfall, chart, veto
     finally:
         mem.close()
@@ -188,20 +189,21 @@ def _float(value: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
-def explain_pair(ev: Evidence, a: str, b: str, *, with_chart: bool = False) -> PairExplanation:
+def explain_pair(ev: Evidence, a: str, b: str) -> PairExplanation:
     """The evidence that accounts a and b are, or are not, one person (InputError for an unknown account)."""
-    explanation, _ = _explain(ev, a, b, with_chart=with_chart)
+    explanation, _ = _explain(ev, a, b)
     return explanation
 
 
-def waterfall_chart_html(ev: Evidence, a: str, b: str) -> str:
-    """Splink's waterfall chart for the pair as one self-contained HTML page (Vega bundled, no network)."""
-    _, chart = _explain(ev, a, b, with_chart=True)
-    chart.filter_nulls = True  # the chart hides bars of weight 0 (nulls), as Splink's default does
-    return str(chart.to_html(inline=True))
+def explain_pair_with_chart(ev: Evidence, a: str, b: str) -> tuple[PairExplanation, str]:
+    """explain_pair and Splink's waterfall chart of the pair as one self-contained HTML page (Vega bundled: it
+    opens offline). The chart hides bars of weight 0 (null levels), as Splink's default does."""
+    explanation, chart = _explain(ev, a, b)
+    chart.filter_nulls = True
+    return explanation, str(chart.to_html(inline=True))
 
 
-def _explain(ev: Evidence, a: str, b: str, *, with_chart: bool) -> tuple[PairExplanation, Any]:
+def _explain(ev: Evidence, a: str, b: str) -> tuple[PairExplanation, Any]:
     from ..errors import InputError, Problem
 
     if a == b:
@@ -241,18 +243,18 @@ def _explain(ev: Evidence, a: str, b: str, *, with_chart: bool) -> tuple[PairExp
     found = bool(record.get("found_by_blocking_rules"))
     explanation = PairExplanation(
         run_id=ev.run.manifest.run_id, account_a=a, account_b=b, entity_a=entities[a], entity_b=entities[b],
-        steps=tuple(steps), prior=float(model_prior(ev, steps)), match_weight=weight, match_probability=probability,
+        steps=tuple(steps), prior=_prior(steps), match_weight=weight, match_probability=probability,
         personal_weight=round(personal, 6), identity_veto=veto, same_person=same_person,
         scored_in_run=bool(stored), run_match_weight=_float(stored[0]["match_weight"]) if stored else None,
         found_by_blocking=found, thresholds=thresholds,
         verdict=_verdict(bool(stored), found, same_person, probability, personal, veto, thresholds,
                          entities[a] == entities[b], path),
         shared=shared, path=path)
-    return explanation, chart if with_chart else None
+    return explanation, chart
 
 
-def model_prior(ev: Evidence, steps: list[WaterfallStep]) -> float:
-    """The prior as a probability (from the waterfall's first bar, which Splink computes from the model's)."""
+def _prior(steps: list[WaterfallStep]) -> float:
+    """The prior as a probability, from the waterfall's first bar (its Bayes factor, prior / (1 - prior))."""
     bf = steps[0].bayes_factor
     return bf / (1.0 + bf)
 
