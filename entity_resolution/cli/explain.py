@@ -195,6 +195,8 @@ def _risk_rows(table: Table, account_id: str, risk: RiskBreakdown | None) -> Non
         first = False
     if first:
         table.add_row(_t(account_id), _t(f"{risk.risk_score:.3f}"), _t(""), _t("no contribution"))
+    if risk.intercept is not None:
+        table.add_row(_t(""), _t(""), _w(risk.intercept), _t("intercept: risk = 1 / (1 + exp(-(intercept + sum)))"))
 
 
 def _risk_table(title: str, model: str, combined: str) -> Table:

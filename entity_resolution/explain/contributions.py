@@ -34,6 +34,9 @@ class RiskBreakdown:
     headline: str | None  # learned risk: its first reason (decisions learned from, fold held out)
     contributions: tuple[Contribution, ...]  # every one, largest effect first
     complete: bool  # False when only the reasons (the largest contributions) were recorded
+    # learned risk of an unlabelled account: the final model's intercept, so that
+    # risk_score = 1 / (1 + exp(-(intercept + sum of contributions))); None when a fold's model scored it
+    intercept: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,8 +57,9 @@ def parse_reasons(reasons: list[str]) -> tuple[str | None, list[Contribution]]:
 
 
 def breakdown(risk_score: float, reasons: list[str], risk_model: str | None,
-              features: dict[str, Any] | None) -> RiskBreakdown:
-    """An account's risk score taken apart. features: its row of risk_features.parquet (learned risk), or None."""
+              features: dict[str, Any] | None, intercept: float | None = None) -> RiskBreakdown:
+    """An account's risk score taken apart. features: its row of risk_features.parquet (learned risk), or None;
+    intercept: the learned model's on all decisions (detect_manifest risk.coefficients.intercept)."""
     from ..detect.learned import CONTRIBUTION_PREFIX, describe_feature
 
     headline, parsed = parse_reasons(reasons or [])
@@ -64,7 +68,7 @@ def breakdown(risk_score: float, reasons: list[str], risk_model: str | None,
         return RiskBreakdown(risk_score, DEFAULT, "1 - product of (1 - contribution)", headline,
                              tuple(sorted(parsed, key=lambda c: -abs(c.contribution))), True)
     if features is None:
-        return RiskBreakdown(risk_score, model, "logistic regression: contributions in log-odds", headline,
+        return RiskBreakdown(risk_score, model, "contributions in log-odds (the largest only)", headline,
                              tuple(parsed), False)
     found = []
     for name, value in features.items():
@@ -77,8 +81,10 @@ def breakdown(risk_score: float, reasons: list[str], risk_model: str | None,
         x = float(raw) if raw is not None else float("nan")
         found.append(Contribution(describe_feature(feature, x), round(float(value), 6), feature, x))
     found.sort(key=lambda c: (-abs(c.contribution), c.feature or ""))
-    return RiskBreakdown(risk_score, model, "logistic regression: contributions in log-odds, relative to an "
-                         "average labelled account", headline, tuple(found), True)
+    final_model = features.get("decision") is None  # unlabelled: scored by the model on all decisions
+    return RiskBreakdown(risk_score, model, "contributions in log-odds, relative to an "
+                         "average labelled account", headline, tuple(found), True,
+                         intercept if final_model else None)
 
 
 def feature_rows(table: pa.Table | None, account_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -148,7 +148,9 @@ def members_of(ev: Evidence, account_ids: list[str], signals: pa.Table, detectio
     labels = known_labels(ev, account_ids)
     picked = signals.filter(pc.is_in(signals["account_id"], pa.array(account_ids, pa.string())))
     sig = {r["account_id"]: r for r in picked.to_pylist()}
-    risk_model = str((detection.manifest.get("risk") or {}).get("model") or "default weights")
+    risk = detection.manifest.get("risk") or {}
+    risk_model = str(risk.get("model") or "default weights")
+    intercept = (risk.get("coefficients") or {}).get("intercept")
     features = feature_rows(detection.table(RISK_FEATURES), account_ids)
     out = []
     for account_id in account_ids:
@@ -157,7 +159,7 @@ def members_of(ev: Evidence, account_ids: list[str], signals: pa.Table, detectio
             account_id=account_id, entity_id=str(f.get("entity_id") or s.get("entity_id")),
             created_at=_iso(f.get("created_at")), is_bridge=bool(s.get("is_bridge")), label=labels.get(account_id),
             risk=breakdown(float(s.get("risk_score") or 0.0), list(s.get("reasons") or []), risk_model,
-                           features.get(account_id))))
+                           features.get(account_id), intercept)))
     out.sort(key=lambda m: (m.created_at or "", m.account_id))
     return out
 

@@ -127,6 +127,7 @@ def test_explains_a_planted_ring(case: dict[str, Any]) -> None:
     assert created == sorted(created)
     assert any(j.shares_with_earlier for j in r.timeline[1:]), "later members join through earlier ones' identifiers"
     assert any(e.ring_id == ring_id for e in r.events), "the detection records the ring's events"
+    learned_checked: list[str] = []
     for m in r.members:
         risk = m.risk
         assert risk.risk_score == pytest.approx(expected[m.account_id])
@@ -135,6 +136,12 @@ def test_explains_a_planted_ring(case: dict[str, Any]) -> None:
             assert any(ring_id in c.reason for c in risk.contributions)
             combined = 1 - math.prod(1 - c.contribution for c in risk.contributions)
             assert combined == pytest.approx(risk.risk_score, abs=0.02)  # reasons round each share to 2 places
+        elif risk.intercept is not None:  # learned, unlabelled: every log-odds contribution is there
+            logit = risk.intercept + sum(c.contribution for c in risk.contributions)
+            assert 1 / (1 + math.exp(-logit)) == pytest.approx(risk.risk_score, abs=1e-3)
+            learned_checked.append(m.account_id)
+    if r.risk_model != DEFAULT:
+        assert learned_checked, "an unlabelled member's learned score is rebuilt from its contributions"
 
 
 def test_two_ring_members_are_joined_by_an_evidence_path(case: dict[str, Any]) -> None:
@@ -170,8 +177,9 @@ def test_cli_json_chart_and_bad_input(case: dict[str, Any], tmp_path: Path) -> N
     acct = runner.invoke(app, ["explain", "--from", str(case["run"]), "--account", a, "--format", "json"])
     assert acct.exit_code == 0 and json.loads(acct.stdout)["account_id"] == a
     missing = tmp_path / "never.html"
-    for args in (["--ring", "R-no-such-ring"], ["--account", "acct_no_such"], [a, "acct_no_such", "--chart", str(missing)],
-                 [a], [a, b, "--ring", ring_id], ["--account", a, "--chart", str(missing)]):
+    for args in (["--ring", "R-no-such-ring"], ["--account", "acct_no_such"],
+                 [a, "acct_no_such", "--chart", str(missing)], [a], [a, b, "--ring", ring_id],
+                 ["--account", a, "--chart", str(missing)]):
         bad = runner.invoke(app, ["explain", "--from", str(case["run"]), *args])
         assert bad.exit_code == 2, (args, bad.output)
         assert "Traceback" not in bad.output
