@@ -86,6 +86,10 @@ def test_every_explore_query_is_covered_here() -> None:
         "explore/bridges",
         "explore/high_risk_outside_rings",
         "explore/fast_growing_components",
+        # the explain questions, against `er explain`'s answers in test_explain_queries.py
+        "explore/evidence_path",
+        "explore/ring_evidence",
+        "explore/account_risk",
     }
 
 
