@@ -7,7 +7,6 @@ Fails, never skips, when the managed server is not running.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -44,7 +43,8 @@ def graph_run(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFacto
         "MATCH (:Ring {ring_id: $r})<-[:IN_RING]-(a:Account)-[:MEMBER_OF]->(e:Entity) "
         "WITH a, e ORDER BY a.created_at, a.account_id RETURN a.account_id AS a, e.entity_id AS e",
         {"r": ring}).records
-    yield {"driver": driver, "run": base / "run", "detection": base / "detect", "ring": ring, "members": [(m["a"], m["e"]) for m in members]}
+    yield {"driver": driver, "run": base / "run", "detection": base / "detect", "ring": ring,
+           "members": [(m["a"], m["e"]) for m in members]}
     wipe(driver)
     driver.close()
 
