@@ -88,7 +88,7 @@ class Evidence:
     run: runfolder.RunFolder
     con: duckdb.DuckDBPyConnection
     detection: Detection | None
-    history: list[Detection] = field(default_factory=list)  # every detection seen, oldest first (events)
+    history: list[Detection] = field(default_factory=list)  # the detections whose events count, oldest first
 
     @classmethod
     def open(cls, run_dir: Path, detection: Path | None = None) -> Evidence:
@@ -114,7 +114,9 @@ class Evidence:
                                           f"a detection of run {run.manifest.run_id}",
                                           f"run_id {found[-1].manifest.get('run_id')!r}")])
             chosen = mine[-1]
-            history.extend(d for d in found if d.folder.resolve() != run.paths.root.resolve())
+            # the events of that chain of detections (each diffed against the one before it); the run folder's own
+            # in-process detection is a chain of its own and is left out
+            history = [d for d in found if d.as_of is None or chosen.as_of is None or d.as_of <= chosen.as_of]
         con = open_run_db(run.paths.db)
         try:
             require_tables(con, (IDENTIFIER_OBSERVATIONS, PROFILES, PREDICTIONS, ENTITIES, RESOLUTION_HUBS),
