@@ -212,8 +212,8 @@ def _show_ring(r: RingExplanation) -> None:
     out_console.print(_t(
         f"{s.get('account_count')} accounts, {s.get('entity_count')} entities; shared devices "
         f"{s.get('device_count')}, cards {s.get('card_count')}, IPs {s.get('ip_count')}, e-mails "
-        f"{s.get('email_count')}, phones {s.get('phone_count')}; first seen {s.get('first_seen')}, last seen "
-        f"{s.get('last_seen')}; grew by {s.get('growth_7d')} in 7 days"))
+        f"{s.get('email_count')}, phones {s.get('phone_count')}; first seen {_when(s.get('first_seen'))}, last seen "
+        f"{_when(s.get('last_seen'))}; grew by {s.get('growth_7d')} in 7 days"))
     members = Table(title="Members", title_justify="left")
     for col in ("account", "entity", "created", "label", "bridge", "risk"):
         members.add_column(col, overflow="fold")

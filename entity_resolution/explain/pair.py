@@ -170,7 +170,10 @@ def _score(ev: Evidence, left: str, right: str) -> tuple[dict[str, Any], list[di
         record = scored.as_record_list()[0]
         veto_sql = identity_veto_sql("{}_l", "{}_r")
         veto = bool(mem.execute(f"SELECT {veto_sql} FROM {scored.physical_name}").fetchall()[0][0])  # ours
-        chart = linker.visualisations.waterfall_chart([record], filter_nulls=False)
+        # A pseudonymised run shows identifiers only as hashes outside er.duckdb: the waterfall then shows weights
+        # and levels, not the compared values (Splink's remove_sensitive_data).
+        chart = linker.visualisations.waterfall_chart([record], filter_nulls=False,
+                                                      remove_sensitive_data=bool(ev.run.manifest.pseudonymised))
         records: Any = chart.raw_records  # Splink's waterfall records (dicts)
         waterfall = [dict(r) for r in records]
         return record, waterfall, chart, veto

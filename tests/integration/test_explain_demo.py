@@ -196,3 +196,25 @@ def test_account_explanation_lists_its_links_and_identifiers(case: dict[str, Any
     assert any(link.other_account_id == b and link.same_person for link in acct.links)
     assert {i.kind for i in acct.identifiers} >= {"email", "device"}
     assert acct.signals is not None and acct.risk is not None
+
+
+def test_a_pseudonymised_run_is_explained_without_raw_identifiers(tmp_path: Path) -> None:
+    """Identifiers reach every output of a pseudonymised run only as hashes: so does the explanation."""
+    import re
+
+    paths = generate(tmp_path / "input", n_accounts=SIZE, seed=3, fmt="parquet")
+    done = CliRunner().invoke(app, ["-q", "run", "--accounts", str(paths.accounts), "--devices", str(paths.devices),
+                                    "--payments", str(paths.payments), "--out", str(tmp_path / "run"),
+                                    "--pseudonymise"], env={"ER_PSEUDONYM_KEY": "explain-test-key-0123456789"})
+    assert done.exit_code == 0, done.output
+    with duckdb.connect(str(tmp_path / "run" / "er.duckdb"), read_only=True) as con:
+        a, b = con.execute("SELECT unique_id_l, unique_id_r FROM main.predictions WHERE same_person "
+                           "ORDER BY match_weight DESC LIMIT 1").fetchall()[0]
+        raw = {v for (v,) in con.execute("SELECT value FROM main.identifier_observations WHERE account_id IN ($a, $b)",
+                                         {"a": a, "b": b}).fetchall()}
+    with Evidence.open(tmp_path / "run") as ev:
+        text = json.dumps([explain_pair(ev, a, b).to_dict(), explain_account(ev, a).to_dict()], default=str)
+    assert not [v for v in raw if v in text], "no raw e-mail, phone, device, card or IP in the explanation"
+    with Evidence.open(tmp_path / "run") as ev:
+        acct = explain_account(ev, a)
+    assert acct.identifiers and all(re.fullmatch(r"[0-9a-f]{64}", i.value) for i in acct.identifiers)
