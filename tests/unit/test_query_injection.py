@@ -72,6 +72,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     # detection
     (_ER + "detect/finish.py", "finish"): "_SIGNATURE column names; our own SQL snippets and a true/false",
     (_ER + "detect/incremental.py", "incremental"): "the node-kind constant ENTITY",
+    # explain: the run's tf_<column> tables re-made in a scratch in-memory database for Splink
+    (_ER + "explain/pair.py", "_score"): "TF_COLUMNS (our constant), identity_veto_sql() (our SQL) and Splink's "
+                                         "physical table name; account ids and values are $params",
     # erasure: our own table names; the forgotten ids and values go in as $params / temp tables
     (_ER + "forget/forget_list.py", "apply_at_ingest"): "table names from INPUT_TABLES",
     (_ER + "forget/run_folder.py", "forbidden_values"): "_uses_sql(): our constant SQL over std_* tables",
