@@ -794,3 +794,33 @@ def _empty_sql(source: str) -> str:
 def _time_span_sql() -> str:
     union = " UNION ALL ".join(f"SELECT {col} AS t FROM in_{source}" for source, col in TIME_COLUMNS.items())
     return f"SELECT min(t), max(t) FROM ({union})"
+
+
+def load_labels(con: duckdb.DuckDBPyConnection, path: Path, max_examples: int = 20,
+                now: datetime | None = None) -> int:
+    """Read a labels file on its own (`er evaluate --labels`) into `in_labels` of `con`, with the checks
+    load_inputs applies to it (file, columns, values); InputError listing every problem. Which accounts the
+    labels name is the caller's business (decisions on accounts a run did not score are ignored and counted).
+    Returns the number of rows."""
+    if max_examples < 1:
+        raise ValueError("max_examples must be at least 1")
+    con.execute("SET TimeZone = 'UTC'")
+    (keep_order,) = one_row(con, "SELECT current_setting('preserve_insertion_order')")
+    con.execute("SET preserve_insertion_order = true")  # row numbers in problems follow the file
+    found = Collector(max_examples)
+    latest = (now or datetime.now(UTC)) + FUTURE_LEEWAY
+    scratch: Scratch = []
+    try:
+        fmt = _check_file(path, found)
+        stage = _stage(con, "labels", path, fmt, found, scratch) if fmt is not None else None
+        if stage is not None:
+            _check_values(con, stage, found, latest)
+        if found.total:
+            raise InputError(_ordered(found.problems, [str(path)]), found.total)
+        assert stage is not None
+        con.execute(_build_sql("labels", stage.view))
+    finally:
+        for kind, name in reversed(scratch):
+            con.execute(f"DROP {kind} IF EXISTS {name}")
+        con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
+    return int(scalar(con, "SELECT count(*) FROM in_labels"))

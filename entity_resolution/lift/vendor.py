@@ -1,0 +1,270 @@
+"""A third-party score (device intelligence, e-mail reputation, ...): read and check the file, join it to the
+run's accounts, judge it alone, and measure what it adds to our signals.
+
+The file (docs/data-contract.md, "Vendor scores"): CSV, Parquet or JSON Lines with exactly one key column,
+`account_id`, `email`, `device`, `ip` or `card`, and a numeric `score` (higher: riskier); other columns are
+ignored. Keys are standardised as ingest standardises that kind (pseudonym.standardise_value: e-mails
+canonical, IPs normalised, device ids and cards trimmed); in a pseudonymised run a key may also be the
+pseudonym (the 64-hex HMAC the exports carry), matched against the run's published identifiers. An account
+takes the highest score of the identifiers it used (any use, as of the run); accounts without one are
+"not covered".
+
+Lift: two cross-validated logistic regressions of the same family as the learned risk (detect/learned.py:
+standardised features, L2, folds by entity), one on our signals, one on our signals plus the vendor score
+(and a not-covered indicator); the difference of their out-of-fold ROC-AUCs, with a paired bootstrap
+interval over the judged accounts. The interval covers which accounts were drawn, not refitting the models.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, Problem
+from . import metrics
+from .quality import Options
+from .scored import Scored
+
+KEYS = ("account_id", "email", "device", "ip", "card")
+SCORE = "score"
+MAX_EXAMPLES = 20
+_PSEUDONYM = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class VendorScores:
+    path: str
+    key: str  # which of KEYS
+    rows: int
+    keys_matched: int  # distinct standardised keys found in the run
+    scores: dict[str, float]  # account id -> score (the highest of its identifiers)
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """Column names and rows (values as read) of a CSV, Parquet or JSON Lines file."""
+    import duckdb
+
+    from ..ingest.read import FORMAT_NAMES, Collector, _check_file
+
+    found = Collector(MAX_EXAMPLES)
+    fmt = _check_file(path, found)
+    if fmt is None:
+        raise InputError(found.problems)
+    con = duckdb.connect()
+    try:
+        if fmt == "csv":
+            rel = con.read_csv(str(path), all_varchar=True, header=True)
+        elif fmt == "parquet":
+            rel = con.read_parquet(str(path))
+        else:
+            rel = con.read_json(str(path), format="newline_delimited")
+        names = list(rel.columns)
+        rows = rel.to_arrow_table().to_pylist()
+    except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
+        first = str(exc).strip().splitlines()[0][:200]
+        raise InputError([Problem(str(path), None, None, f"a readable {FORMAT_NAMES[fmt]} file", first)]) from exc
+    finally:
+        con.close()
+    return names, rows
+
+
+def read_vendor(path: Path, run_dir: Path) -> VendorScores:
+    """Read, check and join a vendor file to the run's accounts; InputError with every problem (file, row,
+    column, expected, found) and nothing joined when there is one."""
+    from ..pseudonym import standardise_value
+
+    names, rows = _read(path)
+    where = str(path)
+    keys = [k for k in KEYS if k in names]
+    problems: list[Problem] = []
+    if len(keys) != 1:
+        problems.append(Problem(where, None, None, f"exactly one key column of {', '.join(KEYS)}",
+                                f"columns {', '.join(names)[:200]}" if not keys else f"key columns {', '.join(keys)}"))
+    if SCORE not in names:
+        problems.append(Problem(where, None, SCORE, "a column of numeric scores", f"columns {', '.join(names)[:200]}"))
+    if problems:
+        raise InputError(problems)
+    key = keys[0]
+    pseudonymised = _is_pseudonymised(run_dir)
+    found: dict[tuple[str, str], list[Problem]] = {}
+    counts: dict[tuple[str, str], int] = {}
+
+    def bad(row: int, column: str, expected: str, shown: str) -> None:
+        counts[(column, expected)] = counts.get((column, expected), 0) + 1
+        examples = found.setdefault((column, expected), [])
+        if len(examples) < MAX_EXAMPLES:
+            examples.append(Problem(where, row, column, expected, shown))
+
+    clean: list[tuple[str, float]] = []
+    first_row: dict[str, int] = {}
+    for i, r in enumerate(rows, start=1):
+        raw, value = r.get(key), _number(r.get(SCORE))
+        text = None if raw is None else str(raw).strip()
+        if value is None:
+            bad(i, SCORE, "a finite number", repr(r.get(SCORE)) if r.get(SCORE) is not None else "an empty value")
+        if not text:
+            bad(i, key, "a value", "an empty value")
+            continue
+        std = text if key == "account_id" else standardise_value(text, key).get(key)
+        if std is None and pseudonymised and _PSEUDONYM.fullmatch(text.lower()):
+            std = "pseudonym:" + text.lower()
+        if std is None:
+            expected = f"a valid {key}" + (" or its pseudonym (64 hex digits)" if pseudonymised else "")
+            bad(i, key, expected, repr(text[:80]))
+            continue
+        # a key twice is ambiguous; two spellings of one identifier (case, plus-tags) are not: the highest wins
+        if text in first_row:
+            bad(i, key, "a unique key", f"{text[:80]!r} again (first at row {first_row[text]})")
+            continue
+        first_row[text] = i
+        if value is not None:
+            clean.append((std, value))
+    if counts:
+        listed = [p for ps in found.values() for p in ps]
+        listed.sort(key=lambda p: (p.row or 0, p.column or ""))
+        raise InputError(listed, sum(counts.values()))
+    best: dict[str, float] = {}
+    for std, value in clean:
+        best[std] = max(value, best.get(std, -math.inf))
+    scores, matched = _join(list(best.items()), key, run_dir)
+    return VendorScores(path=where, key=key, rows=len(rows), keys_matched=matched, scores=scores)
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        out = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except ValueError:
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _is_pseudonymised(run_dir: Path) -> bool:
+    from ..runfolder import Manifest, RunPaths
+
+    return bool(Manifest.read(RunPaths(run_dir).manifest).pseudonymised)
+
+
+# Standardised keys against the raw identifiers (main) and pseudonyms against the published ones (pseudo).
+_JOIN_SQL = """
+WITH v AS (SELECT * FROM vendor_keys)
+SELECT o.account_id, max(v.score) AS score, count(DISTINCT v.key) AS keys
+FROM v JOIN main.identifier_observations o ON o.kind = $kind AND o.value = v.key
+GROUP BY o.account_id
+"""
+_JOIN_PSEUDO_SQL = """
+SELECT o.account_id, max(v.score) AS score, count(DISTINCT v.key) AS keys
+FROM vendor_keys v JOIN pseudo.identifier_observations o ON o.kind = $kind AND 'pseudonym:' || o.value = v.key
+GROUP BY o.account_id
+"""
+
+
+def _join(clean: list[tuple[str, float]], key: str, run_dir: Path) -> tuple[dict[str, float], int]:
+    """account id -> highest score of its keys; and how many keys matched some account of the run."""
+    import duckdb
+    import pyarrow as pa
+
+    if key == "account_id":
+        import pyarrow.parquet as pq
+
+        known = set(pq.read_table(run_dir / "signals.parquet", columns=["account_id"])["account_id"].to_pylist())
+        scores = {k: v for k, v in clean if k in known}
+        return scores, len(scores)
+    con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)
+    try:
+        con.register("vendor_keys", pa.table({"key": [k for k, _ in clean], "score": [v for _, v in clean]}))
+        from ..pseudonym import is_published
+
+        queries = [_JOIN_SQL, _JOIN_PSEUDO_SQL] if is_published(con) else [_JOIN_SQL]
+        scores: dict[str, float] = {}
+        for sql in queries:
+            for account, score, _ in con.execute(sql, {"kind": key}).fetchall():
+                scores[account] = max(score, scores.get(account, -math.inf))
+        matched_sql = ("SELECT count(*) FROM vendor_keys v WHERE EXISTS (SELECT 1 FROM main.identifier_observations o "
+                       "WHERE o.kind = $kind AND o.value = v.key)")
+        matched = int(con.execute(matched_sql, {"kind": key}).fetchall()[0][0])
+        if is_published(con):
+            matched += int(con.execute(
+                "SELECT count(*) FROM vendor_keys v WHERE EXISTS (SELECT 1 FROM pseudo.identifier_observations o "
+                "WHERE o.kind = $kind AND 'pseudonym:' || o.value = v.key)", {"kind": key}).fetchall()[0][0])
+    finally:
+        con.close()
+    return scores, matched
+
+
+def judge_vendor(vendor: VendorScores, scored: Scored, run_dir: Path, opts: Options) -> dict[str, Any]:
+    """Coverage, the vendor score's own figures on the judged accounts it covers, and its lift on ours."""
+    import pyarrow.parquet as pq
+
+    all_accounts = pq.read_table(run_dir / "signals.parquet", columns=["account_id"])["account_id"].to_pylist()
+    values = np.array([vendor.scores.get(a, np.nan) for a in scored.account_id], dtype=np.float64)
+    covered = ~np.isnan(values)
+    out: dict[str, Any] = {
+        "file": vendor.path, "key": vendor.key, "rows": vendor.rows, "keys_matched": vendor.keys_matched,
+        "accounts_covered": sum(1 for a in all_accounts if a in vendor.scores), "accounts": len(all_accounts),
+        "judged_covered": int(covered.sum()), "judged": scored.n,
+    }
+    if covered.sum() >= 2:
+        y = scored.y[covered]
+        k = opts.k if opts.k is not None else max(int(y.sum()), 1)
+        w = metrics.resample_weights(int(covered.sum()), opts.resamples, opts.seed)
+        est = metrics.estimates(values[covered], np.zeros(int(covered.sum()), dtype=bool), y, w, k)
+        out["alone"] = {m: est[m].as_dict() for m in ("roc_auc", "pr_auc", "precision_at_k")}
+    out["lift"] = lift(values, scored, opts)
+    return out
+
+
+def lift(values: np.ndarray, scored: Scored, opts: Options) -> dict[str, Any]:
+    """Out-of-fold ROC-AUC of our signals with and without the vendor score, the difference and its interval."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ..detect.learned import C, folds_of
+    from ..detect.settings import DetectSettings
+
+    y = scored.y
+    if not 0 < y.sum() < len(y):
+        return {"line": "no lift measurable: the judged accounts hold one kind of decision only"}
+    ours = np.column_stack([_transform(v) for v in scored.signals.values()])
+    covered = ~np.isnan(values)
+    fill = float(np.nanmedian(values)) if covered.any() else 0.0
+    theirs = np.column_stack([ours, np.where(covered, values, fill), (~covered).astype(np.float64)])
+    folds = folds_of(scored.entity_id, DetectSettings().label_folds)
+    oof = {"ours": np.zeros(len(y)), "with_vendor": np.zeros(len(y))}
+    for f in np.unique(folds):
+        test, train = folds == f, folds != f
+        if len(set(y[train].tolist())) < 2:
+            continue
+        for name, x in (("ours", ours), ("with_vendor", theirs)):
+            model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
+            model.fit(x[train], y[train])
+            oof[name][test] = model.predict_proba(x[test])[:, 1]
+    w = metrics.resample_weights(len(y), opts.resamples, opts.seed)
+    none = np.zeros(len(y), dtype=bool)
+    k = opts.k_for(scored)
+    base_pt = metrics.point(oof["ours"], none, y, k)["roc_auc"]
+    with_pt = metrics.point(oof["with_vendor"], none, y, k)["roc_auc"]
+    diff = (metrics.weighted(oof["with_vendor"], none, y, w, k)["roc_auc"]
+            - metrics.weighted(oof["ours"], none, y, w, k)["roc_auc"])
+    est = metrics.interval(diff, with_pt - base_pt)
+    ci = f"(95% CI {100 * est.low:+.2f}..{100 * est.high:+.2f})"
+    line = (f"adds {100 * est.value:.2f} AUC points {ci}" if est.low > 0
+            else f"no significant lift: {100 * est.value:+.2f} AUC points {ci}")
+    return {"model": "logistic regression (scikit-learn, L2), cross-validated by entity",
+            "folds": int(len(np.unique(folds))), "roc_auc_ours": round(base_pt, 4),
+            "roc_auc_with_vendor": round(with_pt, 4), "change": est.as_dict(), "significant": est.low > 0,
+            "line": line}
+
+
+def _transform(v: np.ndarray) -> np.ndarray:
+    """Counts on a log scale, as detect/learned.py does (scores and yes/no values stay as they are)."""
+    if np.all(v == np.round(v)) and v.max(initial=0) > 1:
+        return np.sign(v) * np.log1p(np.abs(v))
+    return v
