@@ -52,7 +52,8 @@ def write_plots(result: dict[str, Any], folder: Path) -> list[Path]:
     signals = result["signals"]
     for figure in FIGURES:
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(signals) + 1.2))
-        _bars(ax, [(s, m[figure]) for s, m in signals.items()], f"{figure} (95 % CI) on {result['labels']['judged_accounts']} accounts")
+        judged = result["labels"]["judged_accounts"]
+        _bars(ax, [(s, m[figure]) for s, m in signals.items()], f"{figure} (95 % CI) on {judged} accounts")
         save(fig, figure)
     if "without" in result:
         w = result["without"]

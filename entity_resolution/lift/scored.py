@@ -118,7 +118,8 @@ def load(run_dir: Path, labels: pa.Table) -> Scored:
     counts["judged_benign"] = counts["judged_accounts"] - counts["judged_abusive"]
     return Scored(run_id=run.manifest.run_id, detection_id=detection.get("detection_id"), as_of=as_of,
                   account_id=account_id,
-                  entity_id=np.array(table["entity_id"].to_pylist(), dtype=object)[keep], y=np.array([1.0 if verdict[a] else 0.0 for a in account_id]),
+                  entity_id=np.array(table["entity_id"].to_pylist(), dtype=object)[keep],
+                  y=np.array([1.0 if verdict[a] else 0.0 for a in account_id]),
                   signals=values,
                   rings={r: (np.array(m, dtype=np.int64), float(np.mean(ring_risk[r]))) for r, m in rings.items()},
                   label_counts=counts)

@@ -174,8 +174,8 @@ def _join(clean: list[tuple[str, float]], key: str, run_dir: Path) -> tuple[dict
         import pyarrow.parquet as pq
 
         known = set(pq.read_table(run_dir / "signals.parquet", columns=["account_id"])["account_id"].to_pylist())
-        scores = {k: v for k, v in clean if k in known}
-        return scores, len(scores)
+        direct = {k: v for k, v in clean if k in known}
+        return direct, len(direct)
     con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)
     try:
         con.register("vendor_keys", pa.table({"key": [k for k, _ in clean], "score": [v for _, v in clean]}))
@@ -258,7 +258,7 @@ def lift(values: np.ndarray, scored: Scored, opts: Options) -> dict[str, Any]:
     line = (f"adds {100 * est.value:.2f} AUC points {ci}" if est.low > 0
             else f"no significant lift: {100 * est.value:+.2f} AUC points {ci}")
     return {"model": "logistic regression (scikit-learn, L2), cross-validated by entity",
-            "folds": int(len(np.unique(folds))), "roc_auc_ours": round(base_pt, 4),
+            "folds": len(np.unique(folds)), "roc_auc_ours": round(base_pt, 4),
             "roc_auc_with_vendor": round(with_pt, 4), "change": est.as_dict(), "significant": est.low > 0,
             "line": line}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, Problem
 from ..runfolder import open as open_run_folder
@@ -98,8 +99,8 @@ def rerun(run_dir: Path, leave_out: Without, work: Path, config: Path | None = N
         raise InputError([Problem(str(run_dir), None, None, "a full run (not --incremental) for --without",
                                   "an incremental run")])
     paths = write_inputs(run_dir, leave_out, work / "input")
-    settings = replace(Settings.load(config), model_path=run.paths.model, pseudonymise=False,
-                       **{k: v for k, v in run.manifest.thresholds.items() if k in _THRESHOLDS})
+    thresholds: dict[str, Any] = {k: v for k, v in run.manifest.thresholds.items() if k in _THRESHOLDS}
+    settings = replace(Settings.load(config), model_path=run.paths.model, pseudonymise=False, **thresholds)
     params = dict(_detect_manifest(run_dir).get("parameters") or {})
     as_of = params.pop("as_of", None)
     known = set(DetectSettings.__dataclass_fields__)
