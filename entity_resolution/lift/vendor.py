@@ -111,9 +111,10 @@ def read_vendor(path: Path, run_dir: Path) -> VendorScores:
             bad(i, key, "a value", "an empty value")
             continue
         std = text if key == "account_id" else standardise_value(text, key).get(key)
-        if std is None and pseudonymised and _PSEUDONYM.fullmatch(text.lower()):
-            std = "pseudonym:" + text.lower()
-        if std is None:
+        # in a pseudonymised run 64 hex digits are a pseudonym (a device id or card could in principle be one too:
+        # both readings are looked up)
+        hashed = "pseudonym:" + text.lower() if pseudonymised and _PSEUDONYM.fullmatch(text.lower()) else None
+        if std is None and hashed is None:
             expected = f"a valid {key}" + (" or its pseudonym (64 hex digits)" if pseudonymised else "")
             bad(i, key, expected, repr(text[:80]))
             continue
@@ -123,7 +124,7 @@ def read_vendor(path: Path, run_dir: Path) -> VendorScores:
             continue
         first_row[text] = i
         if value is not None:
-            clean.append((std, value))
+            clean.extend((k, value) for k in (std, hashed) if k is not None)
     if counts:
         listed = [p for ps in found.values() for p in ps]
         listed.sort(key=lambda p: (p.row or 0, p.column or ""))
