@@ -10,13 +10,16 @@ included.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 METRICS = ("precision", "recall", "precision_at_k", "roc_auc", "pr_auc")
-CHUNK = 200  # resamples computed together (memory: CHUNK x accounts floats)
+# Resamples are drawn and computed a chunk at a time, a chunk holding about this many weights (8 bytes each,
+# a few copies alive at once): 100,000 accounts x 1,000 resamples in one piece would take gigabytes.
+CHUNK_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -51,18 +54,36 @@ def point(score: np.ndarray, flag: np.ndarray, y: np.ndarray, k: int) -> dict[st
     }
 
 
-def resample_weights(n: int, n_boot: int, seed: int) -> np.ndarray:
-    """n_boot x n: how often each of n accounts is drawn in each resample (drawn with replacement, seeded)."""
-    rng = np.random.default_rng(seed)
-    return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(n_boot)]).astype(np.float64)
+@dataclass(frozen=True)
+class Resamples:
+    """n_boot resamples of n accounts (drawn with replacement, seeded), as weights: how often each account was
+    drawn. chunks() yields them a few at a time and always the same ones, so every signal, and both sides of
+    a paired comparison, see the very same resamples."""
+
+    n: int
+    n_boot: int
+    seed: int
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        rng = np.random.default_rng(self.seed)
+        step = max(1, min(self.n_boot, CHUNK_CELLS // max(self.n, 1)))
+        for start in range(0, self.n_boot, step):
+            rows = min(step, self.n_boot - start)
+            draws = rng.integers(0, self.n, (rows, self.n))
+            w = np.zeros((rows, self.n))
+            for r in range(rows):
+                w[r] = np.bincount(draws[r], minlength=self.n)
+            yield w
 
 
-def weighted(score: np.ndarray, flag: np.ndarray, y: np.ndarray, w: np.ndarray, k: int) -> dict[str, np.ndarray]:
-    """Every figure of METRICS for each row of weights w (resamples x accounts). A row's accounts are those
-    with weight > 0, each counted weight times; NaN where a figure is undefined."""
+def weighted(score: np.ndarray, flag: np.ndarray, y: np.ndarray, w: np.ndarray | Resamples,
+             k: int) -> dict[str, np.ndarray]:
+    """Every figure of METRICS for each resample (a weights matrix, resamples x accounts, or Resamples). A
+    resample's accounts are those with weight > 0, each counted weight times; NaN where a figure is undefined."""
+    chunks = w.chunks() if isinstance(w, Resamples) else iter([w])
     out: dict[str, list[np.ndarray]] = {m: [] for m in METRICS}
-    for start in range(0, w.shape[0], CHUNK):
-        for name, values in _weighted_chunk(score, flag, y, w[start:start + CHUNK], k).items():
+    for chunk in chunks:
+        for name, values in _weighted_chunk(score, flag, y, chunk, k).items():
             out[name].append(values)
     return {m: np.concatenate(v) for m, v in out.items()}
 
@@ -117,7 +138,8 @@ def interval(values: np.ndarray, point_value: float) -> Estimate:
     return Estimate(point_value, float(low), float(high))
 
 
-def estimates(score: np.ndarray, flag: np.ndarray, y: np.ndarray, w: np.ndarray, k: int) -> dict[str, Estimate]:
+def estimates(score: np.ndarray, flag: np.ndarray, y: np.ndarray, w: np.ndarray | Resamples,
+              k: int) -> dict[str, Estimate]:
     """Every figure of METRICS with its interval over the resamples w."""
     values = point(score, flag, y, k)
     boot = weighted(score, flag, y, w, k)

@@ -43,7 +43,7 @@ def judge(scored: Scored, floors: dict[str, float], opts: Options) -> Quality:
     """Every signal's figures and the ring figures, each with its bootstrap interval."""
     if scored.n == 0:
         return Quality({}, {}, {"rings": len(scored.rings), "rings_with_judged_members": 0}, 0)
-    w = metrics.resample_weights(scored.n, opts.resamples, opts.seed)
+    w = metrics.Resamples(scored.n, opts.resamples, opts.seed)
     k = opts.k_for(scored)
     out = {name: metrics.estimates(values, flags(name, values, floors.get(name, 0.0), opts.threshold), scored.y,
                                    w, k)
@@ -52,7 +52,7 @@ def judge(scored: Scored, floors: dict[str, float], opts: Options) -> Quality:
     boot = ring_figures.weighted(scored.y, member, in_top, w)
     whole = ring_figures.weighted(scored.y, member, in_top, np.ones((1, scored.n)))
     ring_est = {m: metrics.interval(boot[m], float(whole[m][0])) for m in ring_figures.RING_METRICS}
-    counts = {"rings": len(scored.rings), "rings_with_judged_members": int((member.sum(axis=0) > 0).sum()),
+    counts = {"rings": len(scored.rings), "rings_with_judged_members": ring_figures.judged_rings(member),
               "top_rings": min(opts.top_rings, len(scored.rings))}
     return Quality(out, ring_est, counts, k)
 
@@ -83,7 +83,7 @@ def compare(base: Scored, other: Scored, floors_base: dict[str, float], floors_o
     ib = np.searchsorted(base.account_id.astype(str), common)
     io = np.searchsorted(other.account_id.astype(str), common)
     y = base.y[ib]
-    w = metrics.resample_weights(len(common), opts.resamples, opts.seed)
+    w = metrics.Resamples(len(common), opts.resamples, opts.seed)
     k = opts.k if opts.k is not None else max(int(y.sum()), 1)
     ones = np.ones((1, len(common)))
     base_pt: dict[str, dict[str, float]] = {}

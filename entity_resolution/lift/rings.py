@@ -9,30 +9,51 @@ Both are computed for each bootstrap resample of accounts (weights), as the acco
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from .metrics import Resamples
 
 RING_METRICS = ("purity", "top_rings_abusive_share")
 
 
-def ring_matrix(rings: dict[str, tuple[np.ndarray, float]], n: int, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """Membership (judged accounts x rings, ordered by mean risk, highest first; ties by ring id) and whether
-    each account is in one of the top rings."""
+def ring_matrix(rings: dict[str, tuple[np.ndarray, float]], n: int, top: int) -> tuple[Any, np.ndarray]:
+    """Membership (a sparse judged accounts x rings matrix, rings ordered by mean risk, highest first, ties by
+    ring id) and whether each account is in one of the top rings."""
+    from scipy.sparse import csr_array
+
     order = sorted(rings, key=lambda r: (-rings[r][1], r))
-    member = np.zeros((n, len(order)))
-    for j, r in enumerate(order):
-        member[rings[r][0], j] = 1.0
-    in_top = member[:, :top].sum(axis=1) > 0 if order else np.zeros(n, dtype=bool)
+    rows = np.concatenate([rings[r][0] for r in order]) if order else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate([np.full(len(rings[r][0]), j) for j, r in enumerate(order)]) if order else rows
+    member = csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, len(order)))
+    in_top = np.zeros(n, dtype=bool)
+    for r in order[:top]:
+        in_top[rings[r][0]] = True
     return member, in_top
 
 
-def weighted(y: np.ndarray, member: np.ndarray, in_top: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
-    """RING_METRICS for each row of weights w (resamples x judged accounts); NaN where undefined."""
-    judged = w @ member  # resamples x rings: judged members drawn
-    abusive = (w * y) @ member
+def judged_rings(member: Any) -> int:
+    """Rings with at least one judged member."""
+    return int((np.asarray(member.sum(axis=0)).ravel() > 0).sum())
+
+
+def weighted(y: np.ndarray, member: Any, in_top: np.ndarray, w: np.ndarray | Resamples) -> dict[str, np.ndarray]:
+    """RING_METRICS for each resample (weights matrix or Resamples); NaN where undefined."""
+    out: dict[str, list[np.ndarray]] = {m: [] for m in RING_METRICS}
+    for chunk in (w.chunks() if isinstance(w, Resamples) else iter([w])):
+        for name, values in _chunk(y, member, in_top, chunk).items():
+            out[name].append(values)
+    return {m: np.concatenate(v) for m, v in out.items()}
+
+
+def _chunk(y: np.ndarray, member: Any, in_top: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
+    judged = np.asarray((member.T @ w.T).T)  # resamples x rings: judged members drawn
+    abusive = np.asarray((member.T @ (w * y).T).T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        per_ring = np.where(judged > 0, abusive / np.where(judged > 0, judged, 1), np.nan)
+        per_ring = np.where(judged > 0, abusive / np.where(judged > 0, judged, 1), 0.0)
         counted = (judged > 0).sum(axis=1)
-        purity = np.where(counted > 0, np.nansum(per_ring, axis=1) / np.maximum(counted, 1), np.nan)
+        purity = np.where(counted > 0, per_ring.sum(axis=1) / np.maximum(counted, 1), np.nan)
         known = (w * y).sum(axis=1)
         share = np.where(known > 0, (w * y * in_top).sum(axis=1) / np.where(known > 0, known, 1), np.nan)
     return {"purity": purity, "top_rings_abusive_share": share}

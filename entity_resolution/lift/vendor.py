@@ -214,7 +214,7 @@ def judge_vendor(vendor: VendorScores, scored: Scored, run_dir: Path, opts: Opti
     if covered.sum() >= 2:
         y = scored.y[covered]
         k = opts.k if opts.k is not None else max(int(y.sum()), 1)
-        w = metrics.resample_weights(int(covered.sum()), opts.resamples, opts.seed)
+        w = metrics.Resamples(int(covered.sum()), opts.resamples, opts.seed)
         est = metrics.estimates(values[covered], np.zeros(int(covered.sum()), dtype=bool), y, w, k)
         out["alone"] = {m: est[m].as_dict() for m in ("roc_auc", "pr_auc", "precision_at_k")}
     out["lift"] = lift(values, scored, opts)
@@ -247,7 +247,7 @@ def lift(values: np.ndarray, scored: Scored, opts: Options) -> dict[str, Any]:
             model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
             model.fit(x[train], y[train])
             oof[name][test] = model.predict_proba(x[test])[:, 1]
-    w = metrics.resample_weights(len(y), opts.resamples, opts.seed)
+    w = metrics.Resamples(len(y), opts.resamples, opts.seed)
     none = np.zeros(len(y), dtype=bool)
     k = opts.k_for(scored)
     base_pt = metrics.point(oof["ours"], none, y, k)["roc_auc"]

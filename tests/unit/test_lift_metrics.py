@@ -20,7 +20,7 @@ def _case(seed: int, n: int, levels: int | None) -> tuple[np.ndarray, np.ndarray
 @pytest.mark.parametrize(("seed", "levels"), [(1, None), (2, 3), (3, 1), (4, 10)])
 def test_weighted_figures_equal_sklearn_with_sample_weights(seed: int, levels: int | None) -> None:
     score, flag, y = _case(seed, 300, levels)
-    w = metrics.resample_weights(len(y), 5, seed)
+    w = next(metrics.Resamples(len(y), 5, seed).chunks())
     got = metrics.weighted(score, flag, y, w, k=40)
     for b in range(w.shape[0]):
         sw = w[b]
@@ -47,7 +47,7 @@ def test_interval_holds_the_point_and_narrows_with_more_accounts() -> None:
     widths = []
     for n in (200, 3000):
         score, flag, y = _case(7, n, None)
-        est = metrics.estimates(score, flag, y, metrics.resample_weights(n, 300, 0), k=50)
+        est = metrics.estimates(score, flag, y, metrics.Resamples(n, 300, 0), k=50)
         auc = est["roc_auc"]
         assert auc.low <= auc.value <= auc.high
         widths.append(auc.high - auc.low)
