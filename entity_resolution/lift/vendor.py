@@ -44,7 +44,28 @@ class VendorScores:
     key: str  # which of KEYS
     rows: int
     keys_matched: int  # distinct standardised keys found in the run
-    scores: dict[str, float]  # account id -> score (the highest of its identifiers)
+    key_scores: np.ndarray  # per distinct standardised key, its (highest) score
+    links: list[tuple[str, int]]  # (account id, key index): the account used that key's identifier
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """account id -> score (the highest of its identifiers')."""
+        out: dict[str, float] = {}
+        for account, k in self.links:
+            out[account] = max(float(self.key_scores[k]), out.get(account, -math.inf))
+        return out
+
+    def values(self, accounts: np.ndarray, key_scores: np.ndarray | None = None) -> np.ndarray:
+        """Each account's score (NaN: not covered), from key_scores (default the file's; the permutation check
+        hands in shuffled ones)."""
+        ks = self.key_scores if key_scores is None else key_scores
+        pos = {a: i for i, a in enumerate(accounts.tolist())}
+        rows = [(pos[a], k) for a, k in self.links if a in pos]
+        out = np.full(len(accounts), -np.inf)
+        if rows:
+            at, kk = np.array(rows).T
+            np.maximum.at(out, at, ks[kk])
+        return np.where(np.isneginf(out), np.nan, out)
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
@@ -134,8 +155,10 @@ def read_vendor(path: Path, run_dir: Path) -> VendorScores:
     best: dict[str, float] = {}
     for std, value in clean:
         best[std] = max(value, best.get(std, -math.inf))
-    scores, matched = _join(list(best.items()), key, run_dir)
-    return VendorScores(path=where, key=key, rows=len(rows), keys_matched=matched, scores=scores)
+    keys_std = list(best)
+    links, matched = _join(keys_std, key, run_dir)
+    return VendorScores(path=where, key=key, rows=len(rows), keys_matched=matched,
+                        key_scores=np.array([best[k] for k in keys_std], dtype=np.float64), links=links)
 
 
 def _number(value: Any) -> float | None:
@@ -156,20 +179,18 @@ def _is_pseudonymised(run_dir: Path) -> bool:
 
 # Standardised keys against the raw identifiers (main) and pseudonyms against the published ones (pseudo).
 _JOIN_SQL = """
-WITH v AS (SELECT * FROM vendor_keys)
-SELECT o.account_id, max(v.score) AS score, count(DISTINCT v.key) AS keys
-FROM v JOIN main.identifier_observations o ON o.kind = $kind AND o.value = v.key
-GROUP BY o.account_id
+SELECT DISTINCT o.account_id, v.i
+FROM vendor_keys v JOIN main.identifier_observations o ON o.kind = $kind AND o.value = v.key
 """
 _JOIN_PSEUDO_SQL = """
-SELECT o.account_id, max(v.score) AS score, count(DISTINCT v.key) AS keys
+SELECT DISTINCT o.account_id, v.i
 FROM vendor_keys v JOIN pseudo.identifier_observations o ON o.kind = $kind AND 'pseudonym:' || o.value = v.key
-GROUP BY o.account_id
 """
 
 
-def _join(clean: list[tuple[str, float]], key: str, run_dir: Path) -> tuple[dict[str, float], int]:
-    """account id -> highest score of its keys; and how many keys matched some account of the run."""
+def _join(keys: list[str], key: str, run_dir: Path) -> tuple[list[tuple[str, int]], int]:
+    """(account id, key index) for every account that used a key's identifier as of the run; and how many keys
+    reached some account."""
     import duckdb
     import pyarrow as pa
 
@@ -177,28 +198,18 @@ def _join(clean: list[tuple[str, float]], key: str, run_dir: Path) -> tuple[dict
         import pyarrow.parquet as pq
 
         known = set(pq.read_table(run_dir / "signals.parquet", columns=["account_id"])["account_id"].to_pylist())
-        direct = {k: v for k, v in clean if k in known}
+        direct = [(k, i) for i, k in enumerate(keys) if k in known]
         return direct, len(direct)
+    from ..pseudonym import is_published
+
     con = duckdb.connect(str(run_dir / "er.duckdb"), read_only=True)
     try:
-        con.register("vendor_keys", pa.table({"key": [k for k, _ in clean], "score": [v for _, v in clean]}))
-        from ..pseudonym import is_published
-
+        con.register("vendor_keys", pa.table({"key": keys, "i": list(range(len(keys)))}))
         queries = [_JOIN_SQL, _JOIN_PSEUDO_SQL] if is_published(con) else [_JOIN_SQL]
-        scores: dict[str, float] = {}
-        for sql in queries:
-            for account, score, _ in con.execute(sql, {"kind": key}).fetchall():
-                scores[account] = max(score, scores.get(account, -math.inf))
-        matched_sql = ("SELECT count(*) FROM vendor_keys v WHERE EXISTS (SELECT 1 FROM main.identifier_observations o "
-                       "WHERE o.kind = $kind AND o.value = v.key)")
-        matched = int(con.execute(matched_sql, {"kind": key}).fetchall()[0][0])
-        if is_published(con):
-            matched += int(con.execute(
-                "SELECT count(*) FROM vendor_keys v WHERE EXISTS (SELECT 1 FROM pseudo.identifier_observations o "
-                "WHERE o.kind = $kind AND 'pseudonym:' || o.value = v.key)", {"kind": key}).fetchall()[0][0])
+        links = sorted({(a, int(i)) for sql in queries for a, i in con.execute(sql, {"kind": key}).fetchall()})
     finally:
         con.close()
-    return scores, matched
+    return links, len({i for _, i in links})
 
 
 def judge_vendor(vendor: VendorScores, scored: Scored, run_dir: Path, opts: Options) -> dict[str, Any]:
@@ -206,11 +217,11 @@ def judge_vendor(vendor: VendorScores, scored: Scored, run_dir: Path, opts: Opti
     import pyarrow.parquet as pq
 
     all_accounts = pq.read_table(run_dir / "signals.parquet", columns=["account_id"])["account_id"].to_pylist()
-    values = np.array([vendor.scores.get(a, np.nan) for a in scored.account_id], dtype=np.float64)
+    values = vendor.values(scored.account_id)
     covered = ~np.isnan(values)
     out: dict[str, Any] = {
         "file": vendor.path, "key": vendor.key, "rows": vendor.rows, "keys_matched": vendor.keys_matched,
-        "accounts_covered": sum(1 for a in all_accounts if a in vendor.scores), "accounts": len(all_accounts),
+        "accounts_covered": len(vendor.scores), "accounts": len(all_accounts),
         "judged_covered": int(covered.sum()), "judged": scored.n,
     }
     if covered.sum() >= 2:
@@ -219,7 +230,7 @@ def judge_vendor(vendor: VendorScores, scored: Scored, run_dir: Path, opts: Opti
         w = metrics.Resamples(int(covered.sum()), opts.resamples, opts.seed)
         est = metrics.estimates(values[covered], np.zeros(int(covered.sum()), dtype=bool), y, w, k)
         out["alone"] = {m: est[m].as_dict() for m in ("roc_auc", "pr_auc", "precision_at_k")}
-    out["lift"] = lift(values, scored, opts)
+    out["lift"] = lift(vendor, scored, opts)
     return out
 
 
@@ -249,16 +260,18 @@ def _with_vendor(ours: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.column_stack([ours, np.where(covered, values, fill), (~covered).astype(np.float64)])
 
 
-def lift(values: np.ndarray, scored: Scored, opts: Options) -> dict[str, Any]:
+def lift(vendor: VendorScores, scored: Scored, opts: Options) -> dict[str, Any]:
     """Out-of-fold ROC-AUC of our signals with and without the vendor score, the difference, its paired
     bootstrap interval, and a permutation check: the gain must also beat what the same scores shuffled over
-    the accounts gain (PERMUTATIONS shuffles; a gain they reach more than 1 time in 20 is not lift). The
+    the file's keys gain (PERMUTATIONS shuffles; a gain they reach more than 1 time in 20 is not lift; keys,
+    not accounts, are shuffled, so accounts sharing a key still share a score, as they do in the file). The
     interval alone covers which accounts were drawn, not the luck of a fit: a random score came out
     "significant" on it on 1 of 8 development runs (docs/evidence.md)."""
     from ..detect.learned import folds_of
     from ..detect.settings import DetectSettings
 
     y = scored.y
+    values = vendor.values(scored.account_id)
     if not 0 < y.sum() < len(y):
         return {"line": "no lift measurable: the judged accounts hold one kind of decision only",
                 "significant": False}
@@ -273,8 +286,9 @@ def lift(values: np.ndarray, scored: Scored, opts: Options) -> dict[str, Any]:
     diff = metrics.weighted(augmented, none, y, w, k)["roc_auc"] - metrics.weighted(base, none, y, w, k)["roc_auc"]
     est = metrics.interval(diff, with_pt - base_pt)
     rng = np.random.default_rng(opts.seed)
-    null = np.array([metrics.point(_out_of_fold(_with_vendor(ours, rng.permutation(values)), y, folds), none, y,
-                                   k)["roc_auc"] - base_pt for _ in range(PERMUTATIONS)])
+    null = np.array([metrics.point(_out_of_fold(_with_vendor(ours, vendor.values(
+        scored.account_id, rng.permutation(vendor.key_scores))), y, folds), none, y, k)["roc_auc"] - base_pt
+        for _ in range(PERMUTATIONS)])
     p_value = float((1 + np.sum(null >= est.value)) / (PERMUTATIONS + 1))
     significant = bool(est.low > 0 and p_value <= 0.05)
     ci = f"(95% CI {100 * est.low:+.2f}..{100 * est.high:+.2f}; permutation p = {p_value:.2f})"
