@@ -81,7 +81,8 @@ def evaluate(
 
             write_plots(result, plots)
     if fmt is Format.json:
-        out_console.print_json(json.dumps(result))
+        # one object; never wrapped to the terminal's width (a wrapped string would not parse)
+        out_console.print(json.dumps(result, indent=2), markup=False, highlight=False, soft_wrap=True)
         return
     if not root.quiet:
         show(result)
