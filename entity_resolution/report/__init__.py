@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from .render import REPORT, write_report
+from .render import REPORT, try_write_report, write_report
 
-__all__ = ["REPORT", "write_report"]
+__all__ = ["REPORT", "try_write_report", "write_report"]

@@ -17,7 +17,6 @@ WIDTH = 7.5  # inches at 96 dpi: the report's column width
 
 def _svg(draw: Callable[[Any], None], height: float) -> str:
     import matplotlib
-
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 

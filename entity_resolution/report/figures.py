@@ -63,8 +63,9 @@ class ReportData:
     notes: list[str] = field(default_factory=list)  # what is left out, and why
 
 
-def collect(det: Detection) -> ReportData:
-    """Every figure of the report of `det`."""
+def collect(det: Detection, *, labels_from: Path | None = None) -> ReportData:
+    """Every figure of the report of `det`; labels_from: a run folder whose decisions to use instead of the
+    detection's own run folder's."""
     import duckdb
 
     notes: list[str] = []
@@ -78,7 +79,10 @@ def collect(det: Detection) -> ReportData:
         top, sizes = ([], []) if rings is None else _rings(con, rings)
         hubs = det.table("hubs")
         hub_rows = [] if hubs is None else _hubs(con, hubs)
-        prior, weights, bins, growth = None, [], [], {}
+        prior: float | None = None
+        weights: list[MatchWeight] = []
+        bins: list[tuple[float, int]] = []
+        growth: dict[str, list[tuple[datetime, int]]] = {}
         if det.run is None:
             notes.append("The model, the match probabilities and ring growth by sign-up week need the run folder "
                          "this detection scored; it is not at hand (detection on the graph, or the folder moved).")
@@ -86,7 +90,7 @@ def collect(det: Detection) -> ReportData:
             prior, weights = match_weights(RunPaths(det.run).model)
             bins = _probability_bins(con, RunPaths(det.run).links)
             growth = _growth(con, det, [r.ring_id for r in top[:GROWTH_RINGS]])
-        labels = read_labels(det.run)
+        labels = read_labels(labels_from or det.run)
         quality = label_quality(signals, labels, det.as_of) if labels is not None else None
         if quality is None:
             notes.append("No enforcement decision known at the as-of: no label quality figures.")

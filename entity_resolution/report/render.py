@@ -38,10 +38,12 @@ def render(data: ReportData) -> str:
         written=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), fmt=_fmt, num=_num, day=_day)
 
 
-def write_report(folder: Path, out: Path | None = None) -> Path:
+def write_report(folder: Path, out: Path | None = None, *, labels_from: Path | None = None) -> Path:
     """Write the report of the detection in `folder` (a run folder or an `er detect` export) to `out` (default
-    folder/report.html), replacing it only once complete. InputError when `folder` is neither."""
-    data = collect(open_detection(folder))
+    folder/report.html), replacing it only once complete. InputError when `folder` is neither.
+    labels_from: a run folder whose enforcement decisions the label quality uses (default: the detection's own
+    run folder's)."""
+    data = collect(open_detection(folder), labels_from=labels_from)
     target = out or folder / REPORT
     tmp = target.with_name(f".{target.name}.tmp-{secrets.token_hex(4)}")
     try:
@@ -50,6 +52,17 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def try_write_report(folder: Path, *, labels_from: Path | None = None) -> tuple[Path | None, str | None]:
+    """write_report for `er run` and `er detect`: the report's path, or None and a one-line warning. The report
+    is a by-product of outputs that are already complete, so no failure of its own may fail the run
+    (docs/evidence.md); `er report --from` writes it again and shows the error in full."""
+    try:
+        return write_report(folder, labels_from=labels_from), None
+    except Exception as exc:  # any failure, by design (above); interrupts are BaseException and still stop
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        return None, f"{REPORT} was not written ({type(exc).__name__}: {first}); the run's outputs are complete"
 
 
 def _fmt(value: Any) -> str:
