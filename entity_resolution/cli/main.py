@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from .. import __version__
-from . import detect, forget, load, lookup, neo4j, run
+from . import detect, forget, load, lookup, metrics, neo4j, report, run
 from .common import EXIT_FAILURE, console, out_console
 
 app = typer.Typer(
@@ -55,6 +55,8 @@ neo4j.register(app)
 detect.register(app)
 lookup.register(app)
 forget.register(app)
+report.register(app)
+metrics.register(app)
 
 
 def main() -> None:

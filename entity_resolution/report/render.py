@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..errors import InputError, Problem
 from . import charts
 from .figures import PROBABILITY_BINS, ReportData, collect
 from .sources import open_detection
 
 REPORT = "report.html"
+GENERATOR = '<meta name="generator" content="entity-resolution report">'  # in the template: how we know our own
 
 
 def render(data: ReportData) -> str:
@@ -43,8 +45,13 @@ def write_report(folder: Path, out: Path | None = None, *, labels_from: Path | N
     folder/report.html), replacing it only once complete. InputError when `folder` is neither.
     labels_from: a run folder whose enforcement decisions the label quality uses (default: the detection's own
     run folder's)."""
-    data = collect(open_detection(folder), labels_from=labels_from)
     target = out or folder / REPORT
+    check_target(target)
+    if labels_from is not None:
+        from ..runfolder import open as open_run_folder
+
+        open_run_folder(labels_from)  # InputError unless it is a run folder
+    data = collect(open_detection(folder), labels_from=labels_from)
     tmp = target.with_name(f".{target.name}.tmp-{secrets.token_hex(4)}")
     try:
         tmp.write_text(render(data), encoding="utf-8")
@@ -52,6 +59,18 @@ def write_report(folder: Path, out: Path | None = None, *, labels_from: Path | N
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def check_target(target: Path) -> None:
+    """InputError unless `target` is new or a report of ours: nothing else is overwritten."""
+    if not target.exists():
+        if not target.parent.is_dir():
+            raise InputError([Problem(str(target), None, None, "a path in an existing folder", "no such folder")])
+        return
+    ours = target.is_file() and GENERATOR.encode() in target.open("rb").read(2048)
+    if not ours:
+        raise InputError([Problem(str(target), None, None, f"a new path or a {REPORT} written by `er`",
+                                  "a folder" if target.is_dir() else "a file of something else")])
 
 
 def try_write_report(folder: Path, *, labels_from: Path | None = None) -> tuple[Path | None, str | None]:
