@@ -89,7 +89,7 @@ def collect(det: Detection, *, labels_from: Path | None = None) -> ReportData:
         else:
             prior, weights = match_weights(RunPaths(det.run).model)
             bins = _probability_bins(con, RunPaths(det.run).links)
-            growth = _growth(con, det, [r.ring_id for r in top[:GROWTH_RINGS]])
+            growth = ring_growth(con, det, [r.ring_id for r in top[:GROWTH_RINGS]])
         labels = read_labels(labels_from or det.run)
         quality = label_quality(signals, labels, det.as_of) if labels is not None else None
         if quality is None:
@@ -179,7 +179,7 @@ def _hubs(con: Any, hubs: pa.Table) -> list[dict[str, Any]]:
                         params={"n": TOP_HUBS}).to_arrow_table().to_pylist())
 
 
-def _growth(con: Any, det: Detection, ring_ids: list[str]) -> dict[str, list[tuple[datetime, int]]]:
+def ring_growth(con: Any, det: Detection, ring_ids: list[str]) -> dict[str, list[tuple[datetime, int]]]:
     """Weekly sign-ups of ring members up to the as-of: each of `ring_ids`, then every other ring summed."""
     from ..pseudonym import open_run_db
 
