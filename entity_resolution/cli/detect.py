@@ -106,7 +106,7 @@ def detect(
         def produce_with_report(tmp: Path) -> Any:
             from ..report import try_write_report
 
-            done = produce(tmp)  # report.html goes in before the folder is published (docs/evidence.md)
+            done = produce(tmp)  # report.html goes in before the folder is published (docs/reports.md)
             _, warning = try_write_report(tmp, labels_from=labels)
             warnings.extend([warning] if warning else [])
             return done

@@ -40,7 +40,7 @@ def metrics(
                                               "here (a new path or a .png).")] = None,
 ) -> None:
     """Per detection, oldest as-of first: accounts flagged, rings, growth, precision on the labels known by then,
-    appeal overturn rate and days from a ring's first sign-up to its flag (docs/evidence.md)."""
+    appeal overturn rate and days from a ring's first sign-up to its flag (docs/reports.md)."""
     from ..report.metrics import metrics as compute
     from ..report.metrics import plot as draw
 
@@ -71,18 +71,20 @@ def metrics(
 
 
 def _table(rows: list[RunMetrics]) -> Table:
+    """The main figures, narrow enough for an 80-column terminal (JSON and CSV hold every column)."""
     table = Table(title="Enforcement metrics over time")
-    for name in ("as of", "accounts", "flagged", "change", "high risk", "rings", "new rings", "ring +7d",
-                 "precision (n)", "overturned / decisions", "days to flag"):
-        table.add_column(name, justify="left" if name == "as of" else "right")
+    table.add_column("as of", no_wrap=True)
+    for name in ("accounts", "flagged (change)", "high risk", "rings (new)", "precision (n)", "overturned",
+                 "days to flag"):
+        table.add_column(name, justify="right")
     for r in rows:
+        change = "" if r.flagged_change is None else f" ({r.flagged_change:+,})"
         table.add_row(
-            r.as_of.strftime("%Y-%m-%d %H:%M"), f"{r.accounts:,}", f"{r.accounts_flagged:,}",
-            "-" if r.flagged_change is None else f"{r.flagged_change:+,}", f"{r.high_risk:,}", f"{r.rings:,}",
-            f"{r.rings_new:,}", f"{r.ring_growth_7d:,}",
+            r.as_of.strftime("%Y-%m-%d %H:%M"), f"{r.accounts:,}", f"{r.accounts_flagged:,}{change}",
+            f"{r.high_risk:,}", f"{r.rings:,} ({r.rings_new:,})",
             "-" if r.precision is None else f"{r.precision:.2f} ({r.labelled_flagged})",
             "-" if r.appeal_overturn_rate is None else
-            f"{r.overturned}/{r.process_decisions} ({r.appeal_overturn_rate:.0%})",
+            f"{r.appeal_overturn_rate:.0%} of {r.process_decisions}",
             "-" if r.days_to_flag is None else f"{r.days_to_flag:.1f}")
     return table
 

@@ -76,7 +76,7 @@ def check_target(target: Path) -> None:
 def try_write_report(folder: Path, *, labels_from: Path | None = None) -> tuple[Path | None, str | None]:
     """write_report for `er run` and `er detect`: the report's path, or None and a one-line warning. The report
     is a by-product of outputs that are already complete, so no failure of its own may fail the run
-    (docs/evidence.md); `er report --from` writes it again and shows the error in full."""
+    (docs/reports.md); `er report --from` writes it again and shows the error in full."""
     try:
         return write_report(folder, labels_from=labels_from), None
     except Exception as exc:  # any failure, by design (above); interrupts are BaseException and still stop
