@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import shutil
 from datetime import datetime
@@ -63,7 +64,7 @@ def test_one_row_per_detection_point_in_time(series: dict[str, Any]) -> None:
     assert [r["as_of"] for r in rows] == [parse_time(t).isoformat() for t in AS_OF]
     assert [r["accounts"] for r in rows] == sorted(r["accounts"] for r in rows)
     assert rows[0]["flagged_change"] is None
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after["flagged_change"] == after["accounts_flagged"] - before["accounts_flagged"]
     all_labels = duckdb.sql("SELECT count(*) FROM read_csv_auto($l)", params={"l": str(series["data"].labels)}
                             ).fetchall()[0][0]
