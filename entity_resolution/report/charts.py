@@ -52,13 +52,20 @@ def match_weights(prior: float | None, weights: list[MatchWeight]) -> str:
     return _svg(draw, max(2.5, 0.16 * len(rows) + 0.8))
 
 
-def probabilities(bins: list[tuple[float, int]], width: float) -> str:
+def probabilities(bins: list[tuple[float, int]], width: float, weights: list[tuple[float, int]]) -> str:
+    """Links by match probability (0 to 1) and by match weight (one bar per bit), side by side."""
     def draw(fig: Any) -> None:
-        ax = fig.add_subplot()
-        ax.bar([b for b, _ in bins], [n for _, n in bins], width=width, align="edge", color="#4393c3")
-        ax.set_yscale("log")
-        ax.set_xlabel("match probability (links scored above the floor)")
-        ax.set_ylabel("links (log scale)")
+        left, right = fig.subplots(1, 2)
+        left.bar([b for b, _ in bins], [n for _, n in bins], width=width, align="edge", color="#4393c3")
+        left.set_xlim(0, 1)
+        left.set_yscale("log")
+        left.set_ylim(bottom=0.8)  # a bin of one link still shows
+        left.set_xlabel("match probability")
+        left.set_ylabel("links (log scale)")
+        right.bar([b for b, _ in weights], [n for _, n in weights], width=1.0, align="edge", color="#2166ac")
+        right.set_yscale("log")
+        right.set_ylim(bottom=0.8)
+        right.set_xlabel("match weight (bits)")
 
     return _svg(draw, 2.6)
 

@@ -55,6 +55,7 @@ class ReportData:
     prior_weight: float | None = None
     match_weights: list[MatchWeight] = field(default_factory=list)
     probability_bins: list[tuple[float, int]] = field(default_factory=list)  # (bin start, links)
+    weight_bins: list[tuple[float, int]] = field(default_factory=list)  # (whole bits, links)
     ring_sizes: list[int] = field(default_factory=list)
     growth: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)  # ring -> (week, sign-ups)
     top_rings: list[Ring] = field(default_factory=list)
@@ -82,13 +83,14 @@ def collect(det: Detection, *, labels_from: Path | None = None) -> ReportData:
         prior: float | None = None
         weights: list[MatchWeight] = []
         bins: list[tuple[float, int]] = []
+        weight_bins: list[tuple[float, int]] = []
         growth: dict[str, list[tuple[datetime, int]]] = {}
         if det.run is None:
             notes.append("The model, the match probabilities and ring growth by sign-up week need the run folder "
                          "this detection scored; it is not at hand (detection on the graph, or the folder moved).")
         else:
             prior, weights = match_weights(RunPaths(det.run).model)
-            bins = _probability_bins(con, RunPaths(det.run).links)
+            bins, weight_bins = _link_bins(con, RunPaths(det.run).links)
             growth = ring_growth(con, det, [r.ring_id for r in top[:GROWTH_RINGS]])
         labels = read_labels(labels_from or det.run)
         quality = label_quality(signals, labels, det.as_of) if labels is not None else None
@@ -98,8 +100,8 @@ def collect(det: Detection, *, labels_from: Path | None = None) -> ReportData:
         con.close()
     title = f"Run report: {det.run_id or det.detection_id}"
     return ReportData(title=title, detection=det, counts=counts, prior_weight=prior, match_weights=weights,
-                      probability_bins=bins, ring_sizes=sizes, growth=growth, top_rings=top, hubs=hub_rows,
-                      quality=quality, notes=notes)
+                      probability_bins=bins, weight_bins=weight_bins, ring_sizes=sizes, growth=growth,
+                      top_rings=top, hubs=hub_rows, quality=quality, notes=notes)
 
 
 def _counts(det: Detection, con: Any) -> dict[str, Any]:
@@ -140,13 +142,17 @@ def match_weights(model_path: Path) -> tuple[float | None, list[MatchWeight]]:
     return prior, out
 
 
-def _probability_bins(con: Any, links: Path) -> list[tuple[float, int]]:
+def _link_bins(con: Any, links: Path) -> tuple[list[tuple[float, int]], list[tuple[float, int]]]:
+    """Links per match-probability bin and per whole bit of match weight (the probabilities of a good model
+    crowd next to 1, where the weights still spread)."""
     if not links.is_file():
-        return []
-    rows = con.execute(
-        "SELECT least(floor(match_probability * $n), $n - 1) AS b, count(*) FROM read_parquet($path) "
-        "GROUP BY b ORDER BY b", {"n": PROBABILITY_BINS, "path": str(links)}).fetchall()
-    return [(float(b) / PROBABILITY_BINS, int(c)) for b, c in rows]
+        return [], []
+    source = {"path": str(links)}
+    prob = con.execute("SELECT least(floor(match_probability * $n), $n - 1) AS b, count(*) FROM read_parquet($path) "
+                       "GROUP BY b ORDER BY b", {"n": PROBABILITY_BINS, **source}).fetchall()
+    weight = con.execute("SELECT floor(match_weight) AS b, count(*) FROM read_parquet($path) GROUP BY b ORDER BY b",
+                         source).fetchall()
+    return ([(float(b) / PROBABILITY_BINS, int(c)) for b, c in prob], [(float(b), int(c)) for b, c in weight])
 
 
 _RINGS_SQL = """

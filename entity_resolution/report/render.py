@@ -28,7 +28,7 @@ def render(data: ReportData) -> str:
                       autoescape=select_autoescape(["html", "j2"], default=True), undefined=StrictUndefined)
     drawn: dict[str, str | None] = {
         "match_weights": charts.match_weights(data.prior_weight, data.match_weights) if data.match_weights else None,
-        "probabilities": charts.probabilities(data.probability_bins, 1 / PROBABILITY_BINS)
+        "probabilities": charts.probabilities(data.probability_bins, 1 / PROBABILITY_BINS, data.weight_bins)
         if data.probability_bins else None,
         "ring_sizes": charts.ring_sizes(data.ring_sizes) if data.ring_sizes else None,
         "growth": charts.growth(data.growth) if data.growth else None,
