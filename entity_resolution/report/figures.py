@@ -5,7 +5,6 @@ scans, not a Python loop per account."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,7 +88,8 @@ def collect(det: Detection, *, labels_from: Path | None = None) -> ReportData:
             notes.append("The model, the match probabilities and ring growth by sign-up week need the run folder "
                          "this detection scored; it is not at hand (detection on the graph, or the folder moved).")
         else:
-            prior, weights = match_weights(RunPaths(det.run).model)
+            run_prior = det.run_manifest.model.prior if det.run_manifest is not None else None
+            prior, weights = match_weights(RunPaths(det.run).model, run_prior)
             bins, weight_bins = _link_bins(con, RunPaths(det.run).links)
             growth = ring_growth(con, det, [r.ring_id for r in top[:GROWTH_RINGS]])
         labels = read_labels(labels_from or det.run)
@@ -122,24 +122,25 @@ def _counts(det: Detection, con: Any) -> dict[str, Any]:
     return out
 
 
-def match_weights(model_path: Path) -> tuple[float | None, list[MatchWeight]]:
-    """The prior's and every comparison level's match weight (log2 m/u) from a Splink model JSON; the null
-    levels (weight 0 by definition) and levels without both probabilities are left out."""
+def match_weights(model_path: Path, prior: float | None = None) -> tuple[float | None, list[MatchWeight]]:
+    """The prior's and every comparison level's match weight, as Splink computes them from the model JSON
+    (its parameter records: log2 m/u with its clamping); null levels (weight 0 by definition) are left out.
+    prior: the probability the run actually used (the manifest's: a run re-estimates it for its own size,
+    match/resolve.py), else the model's."""
     if not model_path.is_file():
         return None, []
-    model = json.loads(model_path.read_text(encoding="utf-8"))
-    p = model.get("probability_two_random_records_match")
-    prior = math.log2(p / (1 - p)) if isinstance(p, int | float) and 0 < p < 1 else None
+    from splink import SettingsCreator
+
+    records = SettingsCreator.from_path_or_dict(str(model_path)).get_settings("duckdb") \
+        .core_model_settings.parameters_as_detailed_records
+    prior_weight = math.log2(prior / (1 - prior)) if prior is not None and 0 < prior < 1 else None
     out = []
-    for comparison in model.get("comparisons") or []:
-        name = comparison.get("output_column_name") or comparison.get("comparison_description") or "?"
-        for level in comparison.get("comparison_levels") or []:
-            m, u = level.get("m_probability"), level.get("u_probability")
-            if level.get("is_null_level") or not m or not u:
-                continue
-            out.append(MatchWeight(str(name), str(level.get("label_for_charts") or level.get("sql_condition")),
-                                   math.log2(m / u)))
-    return prior, out
+    for r in records:
+        if r.comparison_name == "probability_two_random_records_match":
+            prior_weight = r.log2_bayes_factor if prior_weight is None else prior_weight
+        elif not r.is_null_level and r.m_probability is not None and r.u_probability is not None:
+            out.append(MatchWeight(str(r.comparison_name), str(r.label_for_charts), float(r.log2_bayes_factor)))
+    return prior_weight, out
 
 
 def _link_bins(con: Any, links: Path) -> tuple[list[tuple[float, int]], list[tuple[float, int]]]:

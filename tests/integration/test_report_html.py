@@ -142,3 +142,23 @@ def test_chromium_renders_the_report(run: dict[str, Any], tmp_path: Path) -> Non
     assert all(c["complete"] and c["width"] > 300 and c["height"] > 100 for c in seen["charts"])
     assert "Top rings and their reasons" in seen["text"] and "Label quality (point in time)" in seen["text"]
     assert (shots / "report.png").stat().st_size > 50_000
+
+
+def test_chart_prior_is_the_prior_the_run_scored_with(run: dict[str, Any]) -> None:
+    """The match-weight chart's prior (the manifest's) is the one behind the run's predictions: a scored pair's
+    weight minus its comparisons' weights (report/investigate.py) gives it back."""
+    from entity_resolution.report import investigate
+    from entity_resolution.report.figures import match_weights
+    from entity_resolution.report.sources import open_detection
+
+    det = open_detection(run["run"])
+    manifest = Manifest.read(run["run"] / "manifest.json")
+    prior, levels = match_weights(run["run"] / "model.json", manifest.model.prior)
+    assert prior is not None and levels
+    links = pq.read_table(run["run"] / "links.parquet").slice(0, 5).to_pylist()
+    assert links
+    for link in links:
+        evidence = investigate.pair_evidence(det, link["account_id_r"], link["account_id_l"])  # either order
+        assert evidence is not None and evidence.prior_weight == pytest.approx(prior, abs=1e-6)
+        assert evidence.match_weight == pytest.approx(link["match_weight"])
+    assert investigate.pair_evidence(det, "no-such-account", links[0]["account_id_l"]) is None
