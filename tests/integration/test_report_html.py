@@ -162,3 +162,25 @@ def test_chart_prior_is_the_prior_the_run_scored_with(run: dict[str, Any]) -> No
         assert evidence is not None and evidence.prior_weight == pytest.approx(prior, abs=1e-6)
         assert evidence.match_weight == pytest.approx(link["match_weight"])
     assert investigate.pair_evidence(det, "no-such-account", links[0]["account_id_l"]) is None
+
+
+def test_forget_writes_the_report_again(run: dict[str, Any], tmp_path: Path) -> None:
+    """`er forget` on a run folder rewrites report.html: its label quality no longer counts the account."""
+    from entity_resolution.forget import forget
+
+    copy = tmp_path / "run"
+    shutil.copytree(run["run"], copy)
+
+    def labelled(html: str) -> int:
+        found = re.search(r"labelled accounts \(abusive / benign\)</th><td class=\"n\">(\d+) ", html)
+        assert found
+        return int(found.group(1))
+
+    before = labelled(_html(copy / "report.html"))
+    from entity_resolution.report.sources import read_labels
+
+    as_of = Manifest.read(copy / "manifest.json").as_of
+    victim = next(r["account_id"] for r in read_labels(copy).to_pylist() if r["decided_at"] <= as_of)
+    result = forget([victim], [copy], Settings(forget_list=tmp_path / "forget.jsonl"), graph=False)
+    assert "report.html" in result.folders[0].files_rewritten
+    assert labelled(_html(copy / "report.html")) == before - 1
