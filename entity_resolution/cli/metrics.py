@@ -39,8 +39,10 @@ def metrics(
     plot: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the metrics over as-of "
                                               "here (a new path or a .png).")] = None,
 ) -> None:
-    """Per detection, oldest as-of first: accounts flagged, rings, growth, precision on the labels known by then,
-    appeal overturn rate and days from a ring's first sign-up to its flag (docs/reports.md)."""
+    """Enforcement metrics over time, one row per detection.
+
+    Oldest as-of first: accounts flagged, rings, growth, precision on the labels known by then, appeal
+    overturn rate and days from a ring's first sign-up to its flag (docs/reports.md)."""
     from ..report.metrics import metrics as compute
     from ..report.metrics import plot as draw
 

@@ -20,9 +20,11 @@ def report(
     labels: Annotated[Path | None, typer.Option("--labels", help="A run folder whose enforcement decisions the "
                                                 "label quality uses. Default: the detection's run folder's.")] = None,
 ) -> None:
-    """Write the self-contained report.html (counts, match weights, match probabilities, rings and their growth,
-    top rings, hubs, point-in-time label quality) of a run or a detection export. Unlike `er run`, a failure
-    here is an error with its exit code (2 for a folder that is neither)."""
+    """Write report.html, a self-contained page, for a run or a detection export.
+
+    It holds counts, match weights, match probabilities, rings and their growth, top rings, hubs and the
+    point-in-time label quality (docs/reports.md). Unlike `er run`, a failure here is an error with its exit
+    code (2 for a folder that is neither)."""
     from ..report import write_report
 
     root = Root.of(ctx)

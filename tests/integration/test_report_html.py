@@ -184,3 +184,18 @@ def test_forget_writes_the_report_again(run: dict[str, Any], tmp_path: Path) -> 
     result = forget([victim], [copy], Settings(forget_list=tmp_path / "forget.jsonl"), graph=False)
     assert "report.html" in result.folders[0].files_rewritten
     assert labelled(_html(copy / "report.html")) == before - 1
+
+
+def test_graph_detection_without_run_folder_says_what_is_left_out(run: dict[str, Any], tmp_path: Path) -> None:
+    """An export of a detection on the graph names no run folder: the report leaves out the model, the link
+    charts and growth by week, says so, and still renders rings, hubs and (with --labels) label quality."""
+    export = tmp_path / "export"
+    export.mkdir()
+    for name in ("signals", "rings", "hubs"):
+        shutil.copy(run["run"] / f"{name}.parquet", export / f"{name}.parquet")
+    manifest = json.loads((run["run"] / "detect_manifest.json").read_text())
+    manifest.update(backend="neo4j-gds", inputs={"neo4j_uri": "managed"})
+    (export / "detect_manifest.json").write_text(json.dumps(manifest))
+    html = _html(render.write_report(export, labels_from=run["run"]))
+    assert re.findall(r'<section id="([a-z-]+)"', html) == ["inputs", "rings", "top-rings", "hubs", "evaluation"]
+    assert "need the run folder" in html and "risk_score ROC-AUC" in html
