@@ -199,3 +199,29 @@ def test_graph_detection_without_run_folder_says_what_is_left_out(run: dict[str,
     html = _html(render.write_report(export, labels_from=run["run"]))
     assert re.findall(r'<section id="([a-z-]+)"', html) == ["inputs", "rings", "top-rings", "hubs", "evaluation"]
     assert "need the run folder" in html and "risk_score ROC-AUC" in html
+
+
+def test_pseudonymised_run_shows_only_hashes(run: dict[str, Any], tmp_path: Path) -> None:
+    """With --pseudonymise the report and the notebook's functions read the hashed tables: no raw e-mail, IP,
+    device or card of the input appears."""
+    import duckdb
+
+    from entity_resolution.report import investigate
+    from entity_resolution.report.sources import open_detection
+
+    data, out = run["data"], tmp_path / "run"
+    done = CliRunner().invoke(app, ["-q", "run", "-a", str(data.accounts), "-d", str(data.devices), "-p",
+                                    str(data.payments), "-l", str(data.labels), "--out", str(out), "--pseudonymise"],
+                              env={"ER_PSEUDONYM_KEY": "report-test-key-0123456789"})
+    assert done.exit_code == 0, done.output
+    raw = {r[0] for r in duckdb.sql(
+        "SELECT email FROM read_csv_auto($a) UNION SELECT ip FROM read_csv_auto($d) "
+        "UNION SELECT device_id FROM read_csv_auto($d) UNION SELECT card_fingerprint FROM read_csv_auto($p)",
+        params={"a": str(data.accounts), "d": str(data.devices), "p": str(data.payments)}).fetchall() if r[0]}
+    html = _html(out / "report.html")
+    assert re.search(r"<td>(ip|card|device)</td><td><code>[0-9a-f]{64}</code>", html)  # hubs, hashed
+    assert [v for v in raw if v in html] == []
+    det = open_detection(out)
+    ring = investigate.largest_rings(det, 1)["ring_id"][0].as_py()
+    bound = investigate.binding_identifiers(det, ring)["value"].to_pylist()
+    assert bound and not set(bound) & raw
