@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from .. import __version__
-from . import detect, evaluate, forget, load, lookup, neo4j, run
+from . import detect, evaluate, forget, load, lookup, metrics, neo4j, report, run
 from .common import EXIT_FAILURE, console, out_console
 
 app = typer.Typer(
@@ -56,6 +56,8 @@ detect.register(app)
 evaluate.register(app)  # issue 13: measure lift (entity_resolution/lift/)
 lookup.register(app)
 forget.register(app)
+report.register(app)
+metrics.register(app)
 
 
 def main() -> None:
