@@ -246,6 +246,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
     # Checksums are computed in a thread while DuckDB (which releases the GIL) reads the files.
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="er-sha256")
     digests = {s: hasher.submit(file_sha256, p) for s, (p, _) in files.items()}
+    loaded = False
     try:
         staged: dict[str, Staged] = {}
         for source, (path, fmt) in files.items():
@@ -262,8 +263,11 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
         for source in SOURCES:
             stage = staged.get(source)
             con.execute(_build_sql(source, stage.view if stage else _empty_sql(source)))
+        loaded = True
     finally:
-        hasher.shutdown(wait=True, cancel_futures=True)
+        # Pending checksums are dropped only when the load failed: on success each one is read below, and one
+        # not yet started (the single worker still hashing an earlier, larger file) must not be cancelled.
+        hasher.shutdown(wait=True, cancel_futures=not loaded)
         for kind, name in reversed(scratch):
             con.execute(f"DROP {kind} IF EXISTS {name}")
         con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
