@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from .. import __version__
-from . import detect, forget, load, lookup, neo4j, run
+from . import detect, forget, load, lookup, neo4j, review, run
 from .common import EXIT_FAILURE, console, out_console
 
 app = typer.Typer(
@@ -55,6 +55,7 @@ neo4j.register(app)
 detect.register(app)
 lookup.register(app)
 forget.register(app)
+review.register(app)
 
 
 def main() -> None:
