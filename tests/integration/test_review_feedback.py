@@ -270,3 +270,17 @@ def test_train_estimates_m_from_match_pairs(base: Path, small_data: GeneratedPat
     out = tmp_path / "with_trained"
     pipeline.run(_inputs(small_data), out, Settings(review_decisions=tmp_path / "none.jsonl", model_path=model))
     assert len(_entities(out)) == len(ents)
+
+
+def test_er_detect_honours_a_rejected_ring(base: Path, tmp_path: Path) -> None:
+    rings = _rings(base)
+    ring_id = sorted(rings)[0]
+    decisions = tmp_path / "d.jsonl"
+    assert runner.invoke(app, ["-q", "review", "--from", str(base), "--decide", f"reject:{ring_id}"],
+                         env=_env(decisions)).exit_code == 0
+    out = tmp_path / "exports"
+    result = runner.invoke(app, ["-q", "detect", "--from", str(base), "--out", str(out)], env=_env(decisions))
+    assert result.exit_code == 0, result.output
+    flagged = _rings(out / "latest")
+    assert not any(m <= rings[ring_id] for m in flagged.values())
+    assert len(flagged) == len(rings) - 1
