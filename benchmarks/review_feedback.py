@@ -119,7 +119,8 @@ def run_seed(size: int, seed: int, n_pairs: int, n_rings: int) -> dict[str, Any]
     }
 
 
-COLUMNS = (("queued_pairs_wrong", "{}"), ("queued_wrong_share", "{:.2f}"), ("all_pairs_wrong_share", "{:.3f}"),
+COLUMNS = (("queued_pairs", "{}"), ("queued_pairs_wrong", "{}"), ("queued_wrong_share", "{:.2f}"),
+           ("all_pairs_wrong_share", "{:.3f}"),
            ("cluster_p_before", "{:.4f}"), ("cluster_p_after", "{:.4f}"), ("cluster_r_before", "{:.4f}"),
            ("cluster_r_after", "{:.4f}"), ("cluster_f1_before", "{:.4f}"), ("cluster_f1_after", "{:.4f}"),
            ("rings_rejected", "{}"), ("benign_in_rings_before", "{}"), ("benign_in_rings_after", "{}"),

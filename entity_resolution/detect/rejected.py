@@ -18,9 +18,6 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# How many new accounts / identifiers an outcome's detail names before "and N more".
-_SHOWN = 5
-
 
 @dataclass(frozen=True)
 class RejectedRing:
@@ -38,12 +35,9 @@ class RingOutcome:
     decision_id: str
     status: str
     part_ids: tuple[str, ...]
-    detail: str
-
-
-def _shown(items: Sequence[str]) -> str:
-    more = len(items) - _SHOWN
-    return ", ".join(items[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    detail: str  # counts only: ids and values go in the two lists (so `er forget` can scrub them)
+    new_accounts: tuple[str, ...] = ()
+    new_identifiers: tuple[str, ...] = ()
 
 
 def binding_identifiers(accounts: pa.Table, edges: pa.Table) -> dict[str, frozenset[str]]:
@@ -82,19 +76,20 @@ def apply(accounts: pa.Table, parts: pa.Table, edges: pa.Table,
         if not touched:
             outcomes.append(RingOutcome(r.decision_id, "absent", (), "no ring holds any of its accounts"))
             continue
-        news = []
+        new_accounts: set[str] = set()
+        new_idents: set[str] = set()
         for p in touched:
-            new_accounts = sorted(members[p] - r.accounts)
-            new_idents = sorted(binding.get(p, frozenset()) - r.identifiers)
-            if not new_accounts and not new_idents:
+            accounts_p = members[p] - r.accounts
+            idents_p = binding.get(p, frozenset()) - r.identifiers
+            if not accounts_p and not idents_p:
                 drop.add(p)
-                continue
-            parts_of = [f"{len(new_accounts)} new account(s) ({_shown(new_accounts)})"] if new_accounts else []
-            if new_idents:
-                parts_of.append(f"{len(new_idents)} new shared identifier(s) ({_shown(new_idents)})")
-            news.append(" and ".join(parts_of))
-        if news:
-            outcomes.append(RingOutcome(r.decision_id, "reflagged", tuple(touched), "new evidence: " + "; ".join(news)))
+            new_accounts |= accounts_p
+            new_idents |= idents_p
+        if new_accounts or new_idents:
+            outcomes.append(RingOutcome(
+                r.decision_id, "reflagged", tuple(touched),
+                f"new evidence: {len(new_accounts)} new account(s), {len(new_idents)} new shared identifier(s)",
+                tuple(sorted(new_accounts)), tuple(sorted(new_idents))))
         else:
             outcomes.append(RingOutcome(r.decision_id, "suppressed", tuple(touched),
                                         "same group, no new evidence: not flagged"))

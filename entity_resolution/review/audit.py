@@ -42,6 +42,8 @@ SCHEMA = pa.schema([
     ("detail", pa.string()),
     ("entity_ids_now", pa.list_(pa.string())),  # pairs and accounts: their entities in this run
     ("ring_ids_now", pa.list_(pa.string())),  # their rings in this run
+    ("new_accounts", pa.list_(pa.string())),  # a rejected ring flagged again: its members the reviewer did not see
+    ("new_identifiers", pa.list_(pa.string())),  # ... and its binding identifiers the reviewer did not see
 ])
 
 
@@ -63,9 +65,9 @@ def pair_effects(con: duckdb.DuckDBPyConnection, review: ReviewInputs) -> dict[s
             continue
         now = [entity.get(a) for a in d.account_ids]
         if None in now:
-            missing = [a for a, e in zip(d.account_ids, now, strict=True) if e is None]
+            missing = sum(1 for e in now if e is None)
             out[d.decision_id] = {"status": "not_in_run", "entity_ids_now": [e for e in now if e],
-                                  "detail": f"account(s) {', '.join(missing)} not in this run (later, forgotten or "
+                                  "detail": f"{missing} of its accounts not in this run (later, forgotten or "
                                             "outside the as-of): nothing to apply"}
             continue
         shown = " and ".join(f"{e} ({size.get(e)} accounts)" for e in dict.fromkeys(now))
@@ -109,7 +111,8 @@ def ring_effects(review: ReviewInputs, outcomes: Sequence[RingOutcome], signals:
         if d.answer == "reject" and d.decision_id in by_id:
             o = by_id[d.decision_id]
             out[d.decision_id] = {"status": o.status, "ring_ids_now": list(o.part_ids) or rings,
-                                  "detail": f"rejected ring {d.ring_id or ''}: {o.detail}".replace("  ", " ")}
+                                  "detail": f"rejected ring {d.ring_id or ''}: {o.detail}".replace("  ", " "),
+                                  "new_accounts": list(o.new_accounts), "new_identifiers": list(o.new_identifiers)}
         else:
             flagged = bool(rings)
             out[d.decision_id] = {"status": "flagged" if flagged else "not_flagged", "ring_ids_now": rings,
@@ -129,7 +132,8 @@ def table(decisions: Sequence[Decision], effects: dict[str, dict[str, Any]]) -> 
             "reviewer": d.reviewer, "decided_at": d.decided_at, "note": d.note, "account_ids": list(d.account_ids),
             "ring_id": d.ring_id, "run_id_at_decision": d.run_id, "entity_ids_at_decision": list(d.entity_ids),
             "status": e.get("status"), "detail": e.get("detail"), "entity_ids_now": e.get("entity_ids_now", []),
-            "ring_ids_now": e.get("ring_ids_now", []),
+            "ring_ids_now": e.get("ring_ids_now", []), "new_accounts": e.get("new_accounts", []),
+            "new_identifiers": e.get("new_identifiers", []),
         })
     return pa.Table.from_pylist(rows, schema=SCHEMA)
 

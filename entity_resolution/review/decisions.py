@@ -19,8 +19,9 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -167,23 +168,52 @@ def in_force(decisions: Iterable[Decision]) -> list[Decision]:
 def record(path: Path, new: Iterable[Decision]) -> int:
     """Append the decisions (the file replaced atomically, owner-only, under a lock so two reviewers at once
     lose nothing); return how many were new (a decision already in the file, same id, is not added twice)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when the process dies
+    with _locked(path):
         entries = read(path)
         known = {d.decision_id for d in entries}
         added = [d for d in new if d.decision_id not in known]
-        if not added:
-            return 0
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.writelines(json.dumps(d.to_json(), sort_keys=True) + "\n" for d in [*entries, *added])
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        if added:
+            _write(path, [*entries, *added])
         return len(added)
+
+
+def forget_accounts(path: Path, ids: Iterable[str]) -> int:
+    """`er forget`: drop the pair and account decisions naming a forgotten account and take it out of rings'
+    member lists (a ring left with fewer than two members goes). Returns the decisions changed or dropped."""
+    gone = set(ids)
+    if not path.is_file() or not gone:
+        return 0
+    with _locked(path):
+        entries = read(path)
+        kept: list[Decision] = []
+        for d in entries:
+            if not gone & set(d.account_ids):
+                kept.append(d)
+            elif d.kind == "ring" and len(set(d.account_ids) - gone) >= 2:
+                kept.append(replace(d, account_ids=tuple(a for a in d.account_ids if a not in gone), entity_ids=()))
+        changed = len(entries) - sum(1 for d in kept if d in entries)
+        if changed:
+            _write(path, kept)
+        return changed
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when the process dies
+        yield
+
+
+def _write(path: Path, entries: list[Decision]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(d.to_json(), sort_keys=True) + "\n" for d in entries)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -158,7 +158,7 @@ def test_rejected_ring_is_not_flagged_again_until_new_evidence(
     holder = next(m for m in flagged.values() if "acct_review_new" in m)
     assert holder & rings[ring_id]
     [row] = _audit(grown)
-    assert row["status"] == "reflagged" and "acct_review_new" in row["detail"]
+    assert row["status"] == "reflagged" and "acct_review_new" in row["new_accounts"]
 
 
 def test_incremental_run_honours_a_cannot_link(base: Path, small_data: GeneratedPaths, tmp_path: Path) -> None:

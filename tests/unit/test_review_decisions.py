@@ -54,3 +54,16 @@ def test_damaged_file_is_refused_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         store.read(path)
     assert [p.row for p in err.value.problems] == [2, 3]
+
+
+def test_forget_takes_accounts_out_of_the_decisions(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    pair = store.make("pair", "match", ["a", "b"], "ana", T0)
+    ring = store.make("ring", "reject", ["a", "c", "d"], "ana", T0, ring_id="R-1")
+    small = store.make("ring", "reject", ["a", "e"], "ana", T0, ring_id="R-2")
+    other = store.make("account", "benign", ["z"], "ana", T0)
+    store.record(path, [pair, ring, small, other])
+    assert store.forget_accounts(path, ["a"]) == 3
+    left = store.read(path)
+    assert '"a"' not in path.read_text()
+    assert [(d.kind, d.account_ids) for d in left] == [("ring", ("c", "d")), ("account", ("z",))]

@@ -42,14 +42,14 @@ def test_a_new_member_is_new_evidence() -> None:
     r = RejectedRing("D-1", "R-1", frozenset({"a1", "a2"}), frozenset({"card:c1", "device:d1"}))
     accounts, parts, outcomes = apply(ACCOUNTS, PARTS, EDGES, [r])
     assert parts.num_rows == 2 and accounts.equals(ACCOUNTS)
-    assert outcomes[0].status == "reflagged" and "a3" in outcomes[0].detail
+    assert outcomes[0].status == "reflagged" and outcomes[0].new_accounts == ("a3",)
 
 
 def test_a_new_shared_identifier_is_new_evidence() -> None:
     r = RejectedRing("D-1", "R-1", frozenset({"a1", "a2", "a3"}), frozenset({"card:c1"}))
     _, parts, outcomes = apply(ACCOUNTS, PARTS, EDGES, [r])
     assert parts.num_rows == 2
-    assert outcomes[0].status == "reflagged" and "device:d1" in outcomes[0].detail
+    assert outcomes[0].status == "reflagged" and outcomes[0].new_identifiers == ("device:d1",)
 
 
 def test_a_ring_gone_is_absent() -> None:
