@@ -284,3 +284,23 @@ def test_er_detect_honours_a_rejected_ring(base: Path, tmp_path: Path) -> None:
     flagged = _rings(out / "latest")
     assert not any(m <= rings[ring_id] for m in flagged.values())
     assert len(flagged) == len(rings) - 1
+
+
+def test_forget_removes_accounts_from_decisions_and_the_audit(
+        base: Path, small_data: GeneratedPaths, tmp_path: Path) -> None:
+    from entity_resolution.forget import forget
+
+    members: dict[str, list[str]] = {}
+    for a, e in sorted(_entities(base).items()):
+        members.setdefault(e, []).append(a)
+    a, b = next(m for m in members.values() if len(m) == 2)
+    settings = Settings(review_decisions=tmp_path / "d.jsonl", forget_list=tmp_path / "forget.jsonl")
+    store.record(settings.review_decisions, [store.make("pair", "no_match", [a, b], "ana",
+                                                       runfolder.open(base).manifest.as_of)])
+    run = tmp_path / "run"
+    pipeline.run(_inputs(small_data), run, settings, previous=base)
+    assert _audit(run)[0]["account_ids"] == [a, b]
+    forget([a], [run], settings, graph=False)
+    assert store.read(settings.review_decisions) == []
+    assert all(a not in r["account_ids"] for r in _audit(run))
+    assert a not in (run / "review_audit.csv").read_text()
