@@ -71,3 +71,7 @@ class QueryNotFoundError(EntityResolutionError):
 
 class LockedError(EntityResolutionError):
     """Another run holds the lock on this output location."""
+
+
+class ResourceError(EntityResolutionError):
+    """The machine ran short of something the run needs (DuckDB's memory under its limit)."""

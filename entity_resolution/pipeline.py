@@ -6,6 +6,8 @@ import hashlib
 import json
 import platform
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .checksum import file_sha256
 from .dbutil import scalar
-from .errors import InputError, Problem
+from .errors import InputError, Problem, ResourceError
 from .export.atomic import atomic_dir
 from .export.guard import check_run_out
 from .export.tables import write_table
@@ -54,7 +56,33 @@ def _connect(path: str, settings: Settings) -> duckdb.DuckDBPyConnection:
         con.execute(f"SET threads = {int(settings.threads)}")
     if settings.memory_limit:
         con.execute("SET memory_limit = $m", {"m": settings.memory_limit})
+    if settings.spill_dir is not None:
+        con.execute("SET temp_directory = $d", {"d": str(settings.spill_dir)})
     return con
+
+
+@contextmanager
+def _memory_errors(settings: Settings) -> Iterator[None]:
+    """DuckDB out of memory (raised as itself, or wrapped in Splink's SQL error) -> an error that says which
+    settings help, instead of a page of SQL. The run folder is not written (atomic_dir cleans up first)."""
+    import duckdb
+
+    try:
+        yield
+    except Exception as exc:  # only DuckDB's out-of-memory is translated; everything else is re-raised as it was
+        chain: list[BaseException] = []
+        cause: BaseException | None = exc
+        while cause is not None and len(chain) < 10:
+            chain.append(cause)
+            cause = cause.__cause__ or cause.__context__
+        if not any(isinstance(c, duckdb.OutOfMemoryException) or "Out of Memory Error" in str(c) for c in chain):
+            raise
+        limit = settings.memory_limit or "DuckDB's default (80% of RAM)"
+        raise ResourceError(
+            f"DuckDB ran out of memory under memory_limit {limit}; nothing was written. Raise memory_limit "
+            f"(ER_MEMORY_LIMIT), score pairs in slices (predict_chunks, now {settings.predict_chunks}), use fewer "
+            "threads, or point spill_dir at a disk with more room (docs/performance.md, Bounded memory)."
+        ) from exc
 
 
 def validate(inputs: Inputs) -> InputSummary:
@@ -189,7 +217,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
 
     review = for_run(settings)  # `er review` decisions; a damaged file stops the run here, before any write
 
-    with atomic_dir(out_dir, "run") as tmp:
+    with _memory_errors(settings), atomic_dir(out_dir, "run") as tmp:
         out = RunPaths(tmp)
         db = out.db
         if base is not None and previous is not None:
@@ -296,7 +324,7 @@ def _predict(con: duckdb.DuckDBPyConnection, model_path: Path, settings: Setting
     return predict_and_cluster(
         con, model_path, link_floor=settings.link_floor, match_threshold=settings.match_threshold,
         cluster_threshold=settings.cluster_threshold, min_personal_weight=settings.min_personal_weight,
-        pinned=pinned, constraints=constraints,
+        pinned=pinned, constraints=constraints, chunks=settings.predict_chunks,
     )
 
 

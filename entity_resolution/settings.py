@@ -48,6 +48,12 @@ class Settings:
     seed: int = 42
     threads: int | None = None  # DuckDB threads; None = DuckDB's default
     memory_limit: str | None = None  # DuckDB memory limit, e.g. "6GB"
+    # Where DuckDB spills what does not fit under memory_limit; None = DuckDB's default, `er.duckdb.tmp` beside
+    # the database. A fast local disk with room for a few times the input is what spilling needs.
+    spill_dir: Path | None = None
+    # Score pairs in this many slices of the accounts (Splink's chunked predict): the blocked-pair join of one slice
+    # at a time is what has to fit in memory. 1 = one pass (fastest when memory is not short).
+    predict_chunks: int = 1
     # Erasure: SHA-256 hashes of forgotten account ids that every run drops at ingest (`er forget`)
     forget_list: Path = field(default_factory=_default_forget_list)
     # Review and appeals (`er review`, entity_resolution/review/): decisions every later run applies, and who
@@ -160,7 +166,7 @@ def _shown(value: Any) -> str:
 # DuckDB's memory_limit syntax: a number and a unit (SET memory_limit = '6GB').
 _MEMORY_RE = re.compile(r"[0-9]+(\.[0-9]+)?\s*([KMGT]i?B|[KMGT]|B|bytes)", re.IGNORECASE)
 _PROBABILITIES = ("match_threshold", "cluster_threshold", "link_floor")
-_AT_LEAST_ONE = ("hub_min_accounts", "train_max_pairs", "batch_size")
+_AT_LEAST_ONE = ("hub_min_accounts", "train_max_pairs", "batch_size", "predict_chunks")
 
 
 def _wrong_type(kind: str, value: Any) -> str | None:

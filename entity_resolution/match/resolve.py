@@ -198,6 +198,7 @@ def predict_and_cluster(
     min_personal_weight: float,
     pinned: Pinned | None = None,
     constraints: PairConstraints | None = None,
+    chunks: int = 1,
 ) -> ResolveCounts:
     """Create `predictions` (pairs above the floor, with evidence) and `clusters` (account -> cluster).
 
@@ -224,7 +225,14 @@ def predict_and_cluster(
             linker = make_linker(con, model)  # no deterministic match (tiny input): keep the model's prior
         _keep_tf_tables(con, linker)
     prior = float(linker._settings_obj._probability_two_random_records_match)
-    pred = linker.inference.predict(threshold_match_probability=link_floor)
+    if chunks > 1 and not (pinned is not None and pinned.blocked_pairs):
+        # Slices of the left-hand accounts against all of them: the blocked-pair join is built one slice at a
+        # time. An incremental run scores a table of pairs it registered, which Splink does not chunk; that
+        # table holds only the pairs touching new accounts, so it is small anyway.
+        pred = linker.inference.predict(threshold_match_probability=link_floor, num_chunks_left=chunks,
+                                        num_chunks_right=1)
+    else:
+        pred = linker.inference.predict(threshold_match_probability=link_floor)
     columns = {str(c) for c in pred.as_duckdbpyrelation().columns}
     con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})
     pred.drop_table_from_database_and_remove_from_cache()
@@ -283,7 +291,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float,
     cluster_id is the component's smallest account_id, as Splink's.
 
     constraints: reviewers' must- and cannot-links (match/constraints.py); what each did is written to
-    review_constraints (account_id_l, account_id_r, constraint, model_together, applied) for the audit trail."""
+    review_constraints (account_id_l, account_id_r, constraint_kind, model_together, applied) for the audit trail."""
     import pyarrow as pa
 
     del cluster_threshold  # same_person_edges holds only edges at or above it

@@ -163,7 +163,9 @@ def test_members_table_shows_the_labels_detection_was_given(detected: dict[str, 
     assert [known[a] for a in ids] == ["abusive (enforcement)", "benign (manual_review)",
                                        "benign (appeal_overturned)", None]
     assert sum(v is not None for v in known.values()) == 3
-    detect_graph(driver, detected["base"] / "detect-again")  # no labels: the decisions are taken off again
+    again = detected["base"] / "detect-again"
+    again.mkdir()
+    detect_graph(driver, again)  # no labels: the decisions are taken off again
     assert {m["label_known"] for m in _query(driver, "explore/ring_members", ring_id=detected["ring_id"])} == {None}
 
 

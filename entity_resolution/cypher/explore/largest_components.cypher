@@ -4,7 +4,7 @@
 // the ring query accepts as $ring_id.
 // params: $limit (int)
 // returns: component_id, kind ('ring' or 'component'), accounts, entities, shared_devices, shared_cards,
-//          shared_ips, first_created, last_created, sample_account_ids (up to 10)
+//          shared_ips, first_created, last_created (date and time, UTC), sample_account_ids (up to 10)
 CALL () {
   MATCH (ring:Ring)<-[:IN_RING]-(a:Account)
   WHERE coalesce(ring.active, true)
@@ -55,6 +55,7 @@ CALL (members) {
          count(CASE WHEN i:Card AND users >= 2 THEN 1 END) AS shared_cards,
          count(CASE WHEN i:IP AND users >= 2 THEN 1 END) AS shared_ips
 }
-RETURN component_id, kind, accounts, entities, shared_devices, shared_cards, shared_ips, first_created,
-       last_created, [m IN members | m.account_id][..10] AS sample_account_ids
+RETURN component_id, kind, accounts, entities, shared_devices, shared_cards, shared_ips,
+       apoc.temporal.format(first_created, 'yyyy-MM-dd HH:mm') AS first_created,
+       apoc.temporal.format(last_created, 'yyyy-MM-dd HH:mm') AS last_created, [m IN members | m.account_id][..10] AS sample_account_ids
 ORDER BY accounts DESC, component_id
