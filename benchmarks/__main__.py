@@ -1,5 +1,5 @@
 """Entry point: python -m benchmarks accuracy | resolution | graph_load | detection | incremental |
-detection_quality | memory | all [--size N] [--seeds 1,2,3,101,102].
+detection_quality | memory | lift | all [--size N] [--seeds 1,2,3,101,102].
 
 Each suite runs our path and its baselines on the same data in the same process run, prints a table (our
 figure, the baseline's, the ratio) and writes JSON to benchmarks/results/<suite>-<size>-<stamp>.json.
@@ -117,9 +117,16 @@ def _memory(args: argparse.Namespace) -> dict[str, object]:
     return run_suite(args.size, tuple(args.limits.split(",")), args.chunks)
 
 
+def _lift(args: argparse.Namespace) -> dict[str, object]:
+    from .lift import DEVELOPMENT_SEEDS, HELD_OUT_SEEDS, run_suite
+
+    seeds = tuple(int(s) for s in args.seeds.split(",")) if args.seeds else DEVELOPMENT_SEEDS + HELD_OUT_SEEDS
+    return run_suite(args.size, seeds, args.world)
+
+
 SUITES = {"accuracy": _accuracy, "resolution": _resolution, "graph_load": _graph_load, "detection": _detection,
           "incremental": _incremental, "detection_quality": _detection_quality,
-          "memory": _memory}
+          "memory": _memory, "lift": _lift}
 
 
 def _write(suite: str, args: argparse.Namespace, result: dict[str, object], seconds: float) -> Path:
@@ -157,11 +164,14 @@ def main() -> None:
                              "101,102 held out; seeds from 100 up count as held out)")
     parser.add_argument("--limits", default="2GB,1GB",
                         help="memory: DuckDB memory limits to run under, comma-separated")
+    parser.add_argument("--world", default="default", choices=["default", "realistic"],
+                        help="lift: the demo world to generate")
     parser.add_argument("--chunks", type=int, default=4, help="memory: predict_chunks for the bounded runs")
     args = parser.parse_args()
     # detection_quality (five full pipeline runs) and memory (three) are asked for by name: `all` stays the
     # < 5 min smoke run at 10k.
-    suites = [s for s in SUITES if s not in ("detection_quality", "memory")] if args.suite == "all" else [args.suite]
+    by_name = ("detection_quality", "memory", "lift")
+    suites = [s for s in SUITES if s not in by_name] if args.suite == "all" else [args.suite]
     for suite in suites:
         start = time.perf_counter()
         result = SUITES[suite](args)

@@ -44,6 +44,7 @@ class RunResult:
     counts: dict[str, int]
     phase_seconds: dict[str, float] = field(default_factory=dict)
     model_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. report.html could not be written
 
 
 def _connect(path: str, settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -296,9 +297,14 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             versions=_package_versions(),
             phase_seconds=phases.seconds,
         ).write(out.manifest)
+        with phases.phase("report"):  # after the manifest: the report reads the folder as a reader would
+            from .report import try_write_report
+
+            _, report_warning = try_write_report(tmp)
     return RunResult(run_id=run_id, out_dir=out_dir, as_of=when.isoformat(), counts=counts_out,
                      phase_seconds=phases.seconds,
-                     model_path=RunPaths(out_dir).model if train_first else model_path)
+                     model_path=RunPaths(out_dir).model if train_first else model_path,
+                     warnings=[report_warning] if report_warning else [])
 
 
 def _thresholds(settings: Settings) -> dict[str, Any]:

@@ -159,6 +159,13 @@ def summary(root: Root, title: str, counts: dict[str, Any], seconds: dict[str, f
     out_console.print(table)
 
 
+def warn(messages: list[str]) -> None:
+    """Warnings of a command that succeeded (e.g. report.html not written), one line each on stderr, even with
+    --quiet: they say something is missing."""
+    for message in messages:
+        console.print(f"[yellow]Warning:[/yellow] {escape(message)}", soft_wrap=True)
+
+
 def show_load(root: Root, result: Any) -> None:
     """The summary of an `er load` (pipeline.load's LoadResult)."""
     counts = {f"loaded {k}": v for k, v in result.rows.items()}

@@ -105,8 +105,19 @@ def detect(
                                         inputs={"neo4j_uri": graph.neo4j_uri or "managed"},
                                         labels=decisions, rejected=rejected)
 
-        result = run_export(out, produce)
+        warnings: list[str] = []
+
+        def produce_with_report(tmp: Path) -> Any:
+            from ..report import try_write_report
+
+            done = produce(tmp)  # report.html goes in before the folder is published (docs/reports.md)
+            _, warning = try_write_report(tmp, labels_from=labels)
+            warnings.extend([warning] if warning else [])
+            return done
+
+        result = run_export(out, produce_with_report)
     summary(root, f"{result.detection_id} ({result.backend}) → {result.out_dir}", result.counts)
+    common.warn(warnings)
 
 
 def register(app: typer.Typer) -> None:

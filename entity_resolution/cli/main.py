@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from .. import __version__
-from . import detect, forget, load, lookup, neo4j, review, run
+from . import detect, evaluate, forget, load, lookup, metrics, neo4j, report, review, run
 from .common import EXIT_FAILURE, console, out_console
 
 app = typer.Typer(
@@ -53,9 +53,12 @@ load.register(app)
 run.register(app)
 neo4j.register(app)
 detect.register(app)
+evaluate.register(app)  # issue 13: measure lift (entity_resolution/lift/)
 lookup.register(app)
 forget.register(app)
 review.register(app)
+report.register(app)
+metrics.register(app)
 
 
 def main() -> None:

@@ -10,7 +10,17 @@ import typer
 
 from ..ingest import Inputs
 from . import common
-from .common import Root, cli_errors, graph_settings, load_progress, load_settings, phase_progress, show_load, summary
+from .common import (
+    Root,
+    cli_errors,
+    graph_settings,
+    load_progress,
+    load_settings,
+    phase_progress,
+    show_load,
+    summary,
+    warn,
+)
 
 AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="Accounts file (.csv, .parquet, .jsonl).")]
 DevicesOpt = Annotated[Path, typer.Option("--devices", "-d", help="Devices file (.csv, .parquet, .jsonl).")]
@@ -92,6 +102,7 @@ def run(
                               train_first=train, previous=previous, incremental=incremental,
                               force=force, progress=progress, detect_settings=detect_settings)
     summary(root, f"{result.run_id} → {out}", result.counts, result.phase_seconds)
+    warn(result.warnings)
     if neo4j or neo4j_uri:
         with cli_errors(root.debug), load_progress(root) as progress_rows:
             loaded = pipeline.load(out, settings, progress=progress_rows)
@@ -145,6 +156,7 @@ def demo(
         result, scores = run_demo(out, settings, size=size, seed=seed, train=train, force=force, world=world,
                                   progress=progress)
     summary(root, f"demo → {out / 'run'}", {**result.counts, **scores}, result.phase_seconds)
+    warn(result.warnings)
     if neo4j or neo4j_uri:
         settings = graph_settings(settings, neo4j_uri, None, None)
         with cli_errors(root.debug), load_progress(root) as progress_rows:

@@ -19,7 +19,8 @@ from ..runfolder import is_run_folder as has_our_manifest
 # tests/integration/test_output_safety.py checks that a fresh run folder holds nothing else.
 _RUN_FILE = re.compile(
     r"^(?:(?:entities|links|resolution_hubs|review_audit|signals|rings|hubs|ring_events|components|bridges)\.(?:csv|parquet)"
-    r"|(?:detect_state_\w+|risk_features)\.parquet|(?:manifest|detect_manifest|model)\.json|er\.duckdb(?:\.wal)?)$"
+    r"|(?:detect_state_\w+|risk_features)\.parquet|(?:manifest|detect_manifest|model)\.json|er\.duckdb(?:\.wal)?"
+    r"|report\.html)$"  # report/render.py
 )
 # What the demo generator writes into DEMO/input (entity_resolution/demo/generator.py), in any input format.
 _DEMO_INPUT_FILE = re.compile(

@@ -151,7 +151,15 @@ def scrub_folder(folder: Path, forbidden: Forbidden, when: datetime, reason: str
         raise
     for tmp, final in staged:
         os.replace(tmp, final)
-    return FolderResult(folder, [final.name for _, final in staged], removed)
+    rewritten = [final.name for _, final in staged]
+    if staged and (folder / "report.html").is_file():  # its counts and charts still include the accounts
+        from ..report import try_write_report
+
+        written, _ = try_write_report(folder)
+        if written is None:  # a stale report would still show them: better none (`er report` writes it again)
+            (folder / "report.html").unlink()
+        rewritten.append("report.html")
+    return FolderResult(folder, rewritten, removed)
 
 
 def _tmp(path: Path, token: str) -> Path:

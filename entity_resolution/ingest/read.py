@@ -246,6 +246,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
     # Checksums are computed in a thread while DuckDB (which releases the GIL) reads the files.
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="er-sha256")
     digests = {s: hasher.submit(file_sha256, p) for s, (p, _) in files.items()}
+    loaded = False
     try:
         staged: dict[str, Staged] = {}
         for source, (path, fmt) in files.items():
@@ -262,8 +263,11 @@ def load_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, max_examples: in
         for source in SOURCES:
             stage = staged.get(source)
             con.execute(_build_sql(source, stage.view if stage else _empty_sql(source)))
+        loaded = True
     finally:
-        hasher.shutdown(wait=True, cancel_futures=True)
+        # Pending checksums are dropped only when the load failed: on success each one is read below, and one
+        # not yet started (the single worker still hashing an earlier, larger file) must not be cancelled.
+        hasher.shutdown(wait=True, cancel_futures=not loaded)
         for kind, name in reversed(scratch):
             con.execute(f"DROP {kind} IF EXISTS {name}")
         con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
@@ -794,3 +798,33 @@ def _empty_sql(source: str) -> str:
 def _time_span_sql() -> str:
     union = " UNION ALL ".join(f"SELECT {col} AS t FROM in_{source}" for source, col in TIME_COLUMNS.items())
     return f"SELECT min(t), max(t) FROM ({union})"
+
+
+def load_labels(con: duckdb.DuckDBPyConnection, path: Path, max_examples: int = 20,
+                now: datetime | None = None) -> int:
+    """Read a labels file on its own (`er evaluate --labels`) into `in_labels` of `con`, with the checks
+    load_inputs applies to it (file, columns, values); InputError listing every problem. Which accounts the
+    labels name is the caller's business (decisions on accounts a run did not score are ignored and counted).
+    Returns the number of rows."""
+    if max_examples < 1:
+        raise ValueError("max_examples must be at least 1")
+    con.execute("SET TimeZone = 'UTC'")
+    (keep_order,) = one_row(con, "SELECT current_setting('preserve_insertion_order')")
+    con.execute("SET preserve_insertion_order = true")  # row numbers in problems follow the file
+    found = Collector(max_examples)
+    latest = (now or datetime.now(UTC)) + FUTURE_LEEWAY
+    scratch: Scratch = []
+    try:
+        fmt = _check_file(path, found)
+        stage = _stage(con, "labels", path, fmt, found, scratch) if fmt is not None else None
+        if stage is not None:
+            _check_values(con, stage, found, latest)
+        if found.total:
+            raise InputError(_ordered(found.problems, [str(path)]), found.total)
+        assert stage is not None
+        con.execute(_build_sql("labels", stage.view))
+    finally:
+        for kind, name in reversed(scratch):
+            con.execute(f"DROP {kind} IF EXISTS {name}")
+        con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
+    return int(scalar(con, "SELECT count(*) FROM in_labels"))

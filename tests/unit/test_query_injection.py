@@ -34,6 +34,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     # column names (read.py's `present` is the contract's names found in the header, never header text;
     # header text and file paths go in as $columns/$path)
     (_ER + "ingest/read.py", "load_inputs"): "scratch names we made; a true/false setting",
+    (_ER + "ingest/read.py", "load_labels"): "scratch names we made; a true/false setting (as load_inputs)",
     (_ER + "ingest/read.py", "_stage"): "view/table names from SOURCES; contract column names; our row SQL",
     (_ER + "ingest/read.py", "_stage_csv"): "scratch table names; contract column names; path/header are $params",
     (_ER + "ingest/read.py", "_stage_parquet"): "scratch table name; contract column names",
