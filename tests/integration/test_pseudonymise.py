@@ -77,6 +77,8 @@ def _file_strings(path: Path) -> Iterator[str]:
             yield from _strings(list(csv.reader(fh)))
     elif path.suffix == ".json":
         yield from _strings(json.loads(path.read_text(encoding="utf-8")))
+    elif path.suffix == ".html":  # report.html: the text between tags, and attribute values
+        yield from _strings(re.split(r"[<>=]", path.read_text(encoding="utf-8")))
     else:
         raise AssertionError(f"unexpected export file {path}")
 
