@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .graph.loader import LoadResult
     from .graph.loader import ProgressFn as RowProgressFn
     from .ingest.read import InputSummary
+    from .review.apply import ReviewInputs
 
 
 @dataclass
@@ -138,7 +139,7 @@ def _package_versions() -> dict[str, str]:
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, inputs: Inputs, settings: Settings, as_of: str | datetime | None,
-             phases: PhaseTimer) -> tuple[Any, datetime]:
+             phases: PhaseTimer, review: ReviewInputs | None = None) -> tuple[Any, datetime]:
     from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
@@ -149,6 +150,10 @@ def _prepare(con: duckdb.DuckDBPyConnection, inputs: Inputs, settings: Settings,
         apply_at_ingest(con, settings.forget_list)  # `er forget`: forgotten accounts never enter a run
         when = _parse_as_of(as_of, summary.max_timestamp)
         _apply_as_of(con, when)
+        if review is not None:
+            from .review.apply import add_labels
+
+            add_labels(con, review)  # `er review`: account decisions are labels, decided when they were made
     with phases.phase("standardise"):
         standardise(con)
         build_profiles(con, settings.hub_min_accounts)
@@ -209,6 +214,9 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
     base: Manifest | None = None
     if incremental:
         base = _incremental_base(previous, settings, train_first, as_of)
+    from .review.apply import for_run
+
+    review = for_run(settings)  # `er review` decisions; a damaged file stops the run here, before any write
 
     with _memory_errors(settings), atomic_dir(out_dir, "run") as tmp:
         out = RunPaths(tmp)
@@ -219,16 +227,16 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
         try:
             if base is not None and previous is not None:
                 summary, when, counts, model_path, extra = _resolve_incremental(
-                    con, inputs, settings, previous, base, phases)
+                    con, inputs, settings, previous, base, phases, review)
             else:
-                summary, when = _prepare(con, inputs, settings, as_of, phases)
+                summary, when = _prepare(con, inputs, settings, as_of, phases, review)
                 model_path = settings.model_path
                 if train_first:
                     with phases.phase("train"):
                         model_path = out.model
                         _train(con, model_path, settings)
                 with phases.phase("predict"):
-                    counts = _predict(con, model_path, settings)
+                    counts = _predict(con, model_path, settings, constraints=review.constraints)
                 extra = {}
             checksums = summary.sha256
             digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()[:8]
@@ -249,6 +257,9 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                 write_table(con, "SELECT kind, value, account_count FROM resolution_hubs "
                             "ORDER BY kind, account_count DESC, value", tmp / "resolution_hubs")
                 n_distinct = scalar(con, "SELECT count(DISTINCT entity_id) FROM entities")
+                from .review import audit
+
+                effects = audit.pair_effects(con, review)
                 _drop_scratch(con)
         finally:
             con.close()
@@ -256,7 +267,10 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             from .detect import compute_signals
 
             prev = previous if previous is not None and RunPaths(previous).signals.is_file() else None
-            detection = compute_signals(tmp, detect_settings, previous=prev, run_id=run_id, run_as_of=when)
+            detection = compute_signals(tmp, detect_settings, previous=prev, run_id=run_id, run_as_of=when,
+                                        rejected=review.rejected)
+        effects |= audit.ring_effects(review, detection.outputs.rejected, detection.outputs.signals)
+        audit.write(tmp, audit.table(review.decisions, effects))  # every decision and what it did here
         counts_out = {
             **{f"{k}_rows": v for k, v in summary.rows.items()},
             "entities": int(n_distinct),
@@ -265,6 +279,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             "same_person_links": counts.same_person_links,
             "largest_entity": counts.largest_entity,
             **{f"detect_{k}": v for k, v in detection.counts.items()},
+            "review_decisions": len(review.decisions),
         }
         Manifest(
             run_id=run_id,
@@ -308,13 +323,14 @@ def _train(con: duckdb.DuckDBPyConnection, model_path: Path, settings: Settings)
     train_model(con, model_path, max_pairs=settings.train_max_pairs, seed=settings.seed)
 
 
-def _predict(con: duckdb.DuckDBPyConnection, model_path: Path, settings: Settings, pinned: Any = None) -> Any:
+def _predict(con: duckdb.DuckDBPyConnection, model_path: Path, settings: Settings, pinned: Any = None,
+             constraints: Any = None) -> Any:
     from .match.resolve import predict_and_cluster
 
     return predict_and_cluster(
         con, model_path, link_floor=settings.link_floor, match_threshold=settings.match_threshold,
         cluster_threshold=settings.cluster_threshold, min_personal_weight=settings.min_personal_weight,
-        pinned=pinned, chunks=settings.predict_chunks,
+        pinned=pinned, constraints=constraints, chunks=settings.predict_chunks,
     )
 
 
@@ -343,7 +359,8 @@ def _incremental_base(previous: Path | None, settings: Settings, train_first: bo
 
 
 def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, settings: Settings, previous: Path,
-                         base: Manifest, phases: PhaseTimer) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
+                         base: Manifest, phases: PhaseTimer,
+                         review: ReviewInputs) -> tuple[Any, datetime, Any, Path, dict[str, Any]]:
     from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
@@ -354,6 +371,9 @@ def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, setting
         con.execute("CREATE OR REPLACE TEMP TABLE known_accounts AS SELECT account_id FROM std_accounts")
         summary = load_inputs(con, inputs, known_accounts="known_accounts")
         apply_at_ingest(con, settings.forget_list)
+        from .review.apply import add_labels
+
+        add_labels(con, review, incremental=True)  # the baseline's accounts may be reviewed too
         base_as_of = base.as_of
         when = max(base_as_of, summary.max_timestamp) if summary.max_timestamp else base_as_of
     with phases.phase("standardise"):
@@ -365,8 +385,11 @@ def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, setting
     with phases.phase("predict"):
         pairs = inc.block_pairs(con)
         model_path = RunPaths(previous).model
+        # Reviewers' pair decisions act in the clustering, over every same-person link, kept or new: an
+        # incremental run honours them exactly as a full run does.
         counts = _predict(con, model_path, settings, Pinned(
-            prior=float(base.model.prior or 0), blocked_pairs="inc_pairs", kept_predictions="inc_kept"))
+            prior=float(base.model.prior or 0), blocked_pairs="inc_pairs", kept_predictions="inc_kept"),
+            constraints=review.constraints)
         inc.drop_scratch(con)
     extra = {"base_run_id": base.run_id, "affected_accounts": affected, "pairs_scored": pairs}
     return summary, when, counts, model_path, extra

@@ -24,7 +24,9 @@ MANIFEST = "manifest.json"
 MODEL = "model.json"
 # Tables `er run` exports as <name>.csv and <name>.parquet (export/tables.py).
 ENTITIES, LINKS, RESOLUTION_HUBS = "entities", "links", "resolution_hubs"
-RUN_EXPORTS = (ENTITIES, LINKS, RESOLUTION_HUBS)
+# Every review decision in force and what it did in this run (review/audit.py; empty without decisions).
+REVIEW_AUDIT = "review_audit"
+RUN_EXPORTS = (ENTITIES, LINKS, RESOLUTION_HUBS, REVIEW_AUDIT)
 # What a folder needs to be read as a run folder.
 REQUIRED = (MANIFEST, DB)
 RUN_ID_PREFIX = "run-"
@@ -59,6 +61,11 @@ class RunPaths:
     @property
     def links(self) -> Path:
         return self.export(LINKS)
+
+    @property
+    def review_audit(self) -> Path:
+        """The audit trail of review decisions (`er review`) as applied by this run."""
+        return self.export(REVIEW_AUDIT)
 
     @property
     def signals(self) -> Path:

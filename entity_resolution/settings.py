@@ -30,6 +30,11 @@ def _default_forget_list() -> Path:
     return Path(data_home) / "entity-resolution" / "forget-list.jsonl"
 
 
+def _default_review_decisions() -> Path:
+    """Next to the forget list, for the same reason: every later run applies the reviewers' decisions."""
+    return _default_forget_list().with_name("review-decisions.jsonl")
+
+
 @dataclass(frozen=True)
 class Settings:
     # Resolution
@@ -51,6 +56,10 @@ class Settings:
     predict_chunks: int = 1
     # Erasure: SHA-256 hashes of forgotten account ids that every run drops at ingest (`er forget`)
     forget_list: Path = field(default_factory=_default_forget_list)
+    # Review and appeals (`er review`, entity_resolution/review/): decisions every later run applies, and who
+    # records them (ER_REVIEWER)
+    review_decisions: Path = field(default_factory=_default_review_decisions)
+    reviewer: str | None = None
     # Neo4j (used by the graph issues)
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"

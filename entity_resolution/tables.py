@@ -26,6 +26,8 @@ IDENTIFIER_OBSERVATIONS = "identifier_observations"
 # match/: profiles, hub and shared values, every scored pair, entities
 PROFILES, PREDICTIONS, ENTITIES = "profiles", "predictions", "entities"
 RESOLUTION_HUBS, RESOLUTION_SHARED = "resolution_hubs", "resolution_shared"
+# match/resolve.py: reviewers' must- and cannot-links and what the clustering did with each (`er review`)
+REVIEW_CONSTRAINTS = "review_constraints"
 
 # What a reader of a finished run folder may count on finding.
 RUN_TABLES = (*STD_TABLES, IDENTIFIER_OBSERVATIONS, PROFILES, PREDICTIONS, ENTITIES, RESOLUTION_HUBS)

@@ -79,12 +79,16 @@ def detect(
         _check_run(from_run)
         _check_run(labels)
         check_export_root(out, force=force)  # before the lock or any folder is made
+        from ..review.apply import for_run
+
+        rejected = for_run(Settings.load(root.config)).rejected  # `er review`: rings not to flag again
         if from_run is not None:
             from ..detect import compute_signals
 
             def produce(tmp: Path) -> Any:
                 previous = diff_against or newest_export(out)
-                return compute_signals(from_run, settings, previous, out_dir=tmp, labels_from=labels)
+                return compute_signals(from_run, settings, previous, out_dir=tmp, labels_from=labels,
+                                       rejected=rejected)
         else:
             graph = graph_settings(Settings.load(root.config), neo4j_uri, neo4j_user, neo4j_database)
 
@@ -99,7 +103,7 @@ def detect(
                                         previous=diff_against or newest_export(out),
                                         use_gds=False if no_gds else None, write=not no_write_back,
                                         inputs={"neo4j_uri": graph.neo4j_uri or "managed"},
-                                        labels=decisions)
+                                        labels=decisions, rejected=rejected)
 
         warnings: list[str] = []
 

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from .. import __version__
-from . import detect, evaluate, explain, forget, load, lookup, metrics, neo4j, report, run
+from . import detect, evaluate, explain, forget, load, lookup, metrics, neo4j, report, review, run
 from .common import EXIT_FAILURE, console, out_console
 
 app = typer.Typer(
@@ -57,6 +57,7 @@ evaluate.register(app)  # issue 13: measure lift (entity_resolution/lift/)
 lookup.register(app)
 forget.register(app)
 explain.register(app)
+review.register(app)
 report.register(app)
 metrics.register(app)
 

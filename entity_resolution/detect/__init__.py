@@ -6,10 +6,12 @@ calls at the end; `entity_resolution.detect.graph.detect_graph` runs the same de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .core import DetectResult
+from .rejected import RejectedRing
 from .settings import DetectSettings
 
 __all__ = ["DetectResult", "DetectSettings", "compute_signals"]
@@ -18,7 +20,7 @@ __all__ = ["DetectResult", "DetectSettings", "compute_signals"]
 def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
                     previous: Path | None = None, *, out_dir: Path | None = None, run_id: str | None = None,
                     run_as_of: datetime | None = None, incremental: bool = True,
-                    labels_from: Path | None = None) -> DetectResult:
+                    labels_from: Path | None = None, rejected: Sequence[RejectedRing] = ()) -> DetectResult:
     """Compute the signals of a run folder in-process and write signals, rings, hubs, ring_events,
     components and bridges (CSV + Parquet) and detect_manifest.json into it (or into out_dir).
 
@@ -31,6 +33,7 @@ def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
     run_id, run_as_of: the run's id and as-of when its manifest.json is not written yet (pipeline.run).
     The run's labels (in_labels), when it has any and settings.learn_from_labels is set, make risk learned
     from them (docs/signals.md, "Risk learned from labels"); labels_from: another run folder to take them from.
+    rejected: rings reviewers rejected (`er review`): the same groups without new evidence are not flagged.
     """
     from .core import write_detection
     from .incremental import state_manifest
@@ -49,4 +52,4 @@ def compute_signals(run_dir: Path, settings: DetectSettings | None = None,
              "structure_state": state_manifest(settings)}
     labels = read_labels(labels_from or run_dir) if settings.learn_from_labels else None
     return write_detection(facts, settings, prev, out_dir or run_dir, started, inputs,
-                           state=structure.state_tables(), extra_manifest=extra, labels=labels)
+                           state=structure.state_tables(), extra_manifest=extra, labels=labels, rejected=rejected)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ import pyarrow as pa
 from .facts import Facts
 from .finish import Outputs, Previous, finish
 from .output import write_tables
+from .rejected import RejectedRing
 from .settings import DetectSettings
 
 
@@ -56,11 +57,12 @@ def write_detection(facts: Facts, settings: DetectSettings, previous: Previous |
                     started: datetime, inputs: dict[str, Any], det_id: str | None = None, *,
                     state: Mapping[str, pa.Table] | None = None,
                     extra_manifest: Mapping[str, Any] | None = None,
-                    labels: pa.Table | None = None) -> DetectResult:
+                    labels: pa.Table | None = None, rejected: Sequence[RejectedRing] = ()) -> DetectResult:
     """state: Parquet-only tables written with the outputs (the in-process structure the next run reuses);
     extra_manifest: more manifest keys (how the structure was obtained); labels: enforcement decisions risk
-    learns from (manifest key "risk", Parquet-only risk_features)."""
-    outputs = finish(facts, settings, previous, labels)
+    learns from (manifest key "risk", Parquet-only risk_features); rejected: rings reviewers rejected
+    (rejected.py)."""
+    outputs = finish(facts, settings, previous, labels, rejected)
     det_id = det_id or detection_id(started)
     if outputs.risk is not None:
         extra_manifest = {**(extra_manifest or {}), "risk": outputs.risk}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -12,9 +13,11 @@ import pyarrow.compute as pc
 
 from . import evidence
 from . import facts as F
+from . import rejected as rejected_rings
 from . import rings as ring_ids
 from .facts import Facts
 from .labels import Decisions
+from .rejected import RejectedRing, RingOutcome
 from .risk import AccountSignals, score
 from .settings import DetectSettings
 
@@ -70,6 +73,8 @@ class Outputs:
     # with labels: how risk was scored (manifest "risk") and the per-account features (risk_features.parquet)
     risk: dict[str, Any] | None = None
     risk_features: pa.Table | None = None
+    # rings reviewers rejected (rejected.py): what each rejection did, part ids turned into ring ids
+    rejected: tuple[RingOutcome, ...] = ()
 
     def tables(self) -> dict[str, pa.Table]:
         return {"signals": self.signals, "rings": self.rings, "hubs": self.hubs, "ring_events": self.ring_events,
@@ -88,15 +93,17 @@ def fast_growth(row: dict[str, Any], settings: DetectSettings, what: str = "ring
 
 
 def finish(facts: Facts, settings: DetectSettings, previous: Previous | None,
-           labels: pa.Table | None = None) -> Outputs:
+           labels: pa.Table | None = None, rejected: Sequence[RejectedRing] = ()) -> Outputs:
     """Ring ids, growth, risk and events from the facts, vectorised: per-account work runs in DuckDB over the
     Arrow tables; Python only sees ring members, fast-growing components and the distinct risk inputs.
 
     labels: enforcement decisions (labels.RAW); when given and learn_from_labels is set, risk is learned from
-    them (detect/learned.py) instead of the default weights."""
+    them (detect/learned.py) instead of the default weights.
+    rejected: rings reviewers rejected; the same groups without new evidence are not flagged (rejected.py)."""
     import duckdb
 
     accounts, parts_table, bridges_table = weigh(facts, settings)
+    accounts, parts_table, outcomes = rejected_rings.apply(accounts, parts_table, facts.edges, rejected)
     facts = replace(facts, accounts=accounts)  # learned risk reads ring parts from the accounts
     parts = {r["part_id"]: r for r in parts_table.to_pylist()}
     in_ring = accounts.filter(pc.is_in(accounts["part_id"], pa.array(list(parts), pa.string())))
@@ -173,6 +180,8 @@ def finish(facts: Facts, settings: DetectSettings, previous: Previous | None,
         signals=signals, rings=pa.Table.from_pylist(rings, RINGS),
         hubs=pa.Table.from_pylist(hubs, HUBS), ring_events=pa.Table.from_pylist([e.row() for e in events], RING_EVENTS),
         components=components, bridges=bridges_out, counts=counts, risk=risk, risk_features=risk_features,
+        rejected=tuple(replace(o, part_ids=tuple(sorted(ids[p] for p in o.part_ids if p in ids)))
+                       for o in outcomes),
     )
 
 

@@ -12,6 +12,7 @@ detection used.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from . import facts as F
 from .core import DetectResult, detection_id, write_detection
 from .finish import Outputs, Previous
 from .marks import write_marks
+from .rejected import RejectedRing
 from .settings import DetectSettings
 
 BATCH = 5000
@@ -206,11 +208,12 @@ def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, da
 def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None = None, *, database: str = "neo4j",
                  previous: Path | None = None, use_gds: bool | None = None, write: bool = True,
                  progress: ProgressFn | None = None, inputs: dict[str, Any] | None = None,
-                 labels: pa.Table | None = None) -> DetectResult:
+                 labels: pa.Table | None = None, rejected: Sequence[RejectedRing] = ()) -> DetectResult:
     """Detect on the current graph, write the results back (unless write=False) and the files into out_dir.
 
     previous: an earlier export to diff against; without it, the last detection stored in the graph.
     labels: enforcement decisions (detect.labels.RAW, e.g. read_labels(run folder)) for a learned risk score.
+    rejected: rings reviewers rejected (`er review`), not flagged again without new evidence.
     """
     from .output import read_previous
 
@@ -222,7 +225,7 @@ def detect_graph(driver: Driver, out_dir: Path, settings: DetectSettings | None 
     prev = read_previous(previous) if previous is not None else previous_from_graph(driver, database)
     facts = graph_facts(driver, settings, det_id=det_id, database=database, use_gds=use_gds, progress=progress)
     result = write_detection(facts, settings, prev, out_dir, started, {"neo4j_database": database, **(inputs or {})},
-                             det_id=det_id, labels=labels)
+                             det_id=det_id, labels=labels, rejected=rejected)
     if write:
         write_back(driver, result.outputs, facts, det_id, database, progress, labels)
     return result

@@ -18,7 +18,7 @@ from ..runfolder import is_run_folder as has_our_manifest
 # Every name a run folder of ours holds (pipeline.run, detection in-process, er.duckdb's write-ahead log).
 # tests/integration/test_output_safety.py checks that a fresh run folder holds nothing else.
 _RUN_FILE = re.compile(
-    r"^(?:(?:entities|links|resolution_hubs|signals|rings|hubs|ring_events|components|bridges)\.(?:csv|parquet)"
+    r"^(?:(?:entities|links|resolution_hubs|review_audit|signals|rings|hubs|ring_events|components|bridges)\.(?:csv|parquet)"
     r"|(?:detect_state_\w+|risk_features)\.parquet|(?:manifest|detect_manifest|model)\.json|er\.duckdb(?:\.wal)?"
     r"|report\.html)$"  # report/render.py
 )

@@ -70,6 +70,9 @@ def forget(ids: list[str], folders: list[Path], settings: Settings, *, reason: s
     hashes = [account_hash(i) for i in wanted]
     forbidden, found = forbidden_values(folders, frozenset(wanted))  # reads only: bad folders stop us here
     newly = record(settings.forget_list, hashes, reason, when)
+    from ..review.decisions import forget_accounts
+
+    forget_accounts(settings.review_decisions, wanted)  # `er review` decisions name accounts by id
     results = [scrub_folder(f, forbidden, when, reason) for f in folders]
     graph_result = None
     if graph:

@@ -12,6 +12,7 @@ import duckdb
 
 from ..dbutil import one_row, scalar
 from ..errors import InputError, ModelError, Problem
+from .constraints import Outcome, PairConstraints, cluster
 from .identity import identity_veto_sql
 from .model import (
     INFRA_COMPARISONS,
@@ -196,11 +197,13 @@ def predict_and_cluster(
     cluster_threshold: float,
     min_personal_weight: float,
     pinned: Pinned | None = None,
+    constraints: PairConstraints | None = None,
     chunks: int = 1,
 ) -> ResolveCounts:
     """Create `predictions` (pairs above the floor, with evidence) and `clusters` (account -> cluster).
 
     Also keeps the term-frequency tables used (tf_<column>) so a later incremental run can score alike.
+    constraints: reviewers' must- and cannot-links, honoured by the clustering (match/constraints.py).
     """
     model = load_model(model_path)
     if pinned is not None:
@@ -252,7 +255,7 @@ def predict_and_cluster(
         """,
         {"threshold": cluster_threshold, "min_personal": min_personal_weight},
     )
-    _cluster(con, cluster_threshold)
+    _cluster(con, cluster_threshold, constraints)
     counts = _counts(con)
     return ResolveCounts(counts.links, counts.same_person_links, counts.entities, counts.largest_entity, prior)
 
@@ -281,11 +284,14 @@ def _register_blocked_pairs(con: duckdb.DuckDBPyConnection, linker: Any, table: 
         db_api.register(table, dataset_display_name="incremental_pairs"))
 
 
-def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:
+def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float,
+             constraints: PairConstraints | None = None) -> None:
     """clusters(account_id, cluster_id): connected components of the same-person edges (every account, alone
     or not). igraph on integer ids: Splink's iterative SQL clustering took 7 s of this at 1M accounts, this 1 s.
-    cluster_id is the component's smallest account_id, as Splink's."""
-    import igraph as ig
+    cluster_id is the component's smallest account_id, as Splink's.
+
+    constraints: reviewers' must- and cannot-links (match/constraints.py); what each did is written to
+    review_constraints (account_id_l, account_id_r, constraint_kind, model_together, applied) for the audit trail."""
     import pyarrow as pa
 
     del cluster_threshold  # same_person_edges holds only edges at or above it
@@ -293,13 +299,16 @@ def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:
                 "SELECT unique_id, (row_number() OVER (ORDER BY unique_id) - 1)::BIGINT AS i FROM profiles")
     n = int(con.execute("SELECT count(*) FROM cluster_nodes").fetchall()[0][0])
     edges = con.execute("""
-        SELECT l.i AS src, r.i AS dst FROM same_person_edges e
+        SELECT l.i AS src, r.i AS dst, e.match_probability AS p FROM same_person_edges e
         JOIN cluster_nodes l ON l.unique_id = e.unique_id_l JOIN cluster_nodes r ON r.unique_id = e.unique_id_r
     """).fetchnumpy()
-    graph = ig.Graph(n=n, edges=list(zip(edges["src"].tolist(), edges["dst"].tolist(), strict=True)))
-    membership = graph.connected_components().membership
+    pairs = list(zip(edges["src"].tolist(), edges["dst"].tolist(), strict=True))
+    rows = _constraint_rows(con, constraints or PairConstraints())
+    must = [(r[3], r[4]) for r in rows if r[2] == "must_link" and r[3] is not None and r[4] is not None]
+    cannot = [(r[3], r[4]) for r in rows if r[2] == "cannot_link" and r[3] is not None and r[4] is not None]
+    outcome = cluster(n, pairs, edges["p"].tolist(), must, cannot)
     con.register("cluster_membership", pa.table({"i": pa.array(range(n), pa.int64()),
-                                                 "component": pa.array(membership, pa.int64())}))
+                                                 "component": pa.array(outcome.membership, pa.int64())}))
     try:
         con.execute("""
             CREATE OR REPLACE TABLE clusters AS
@@ -309,6 +318,41 @@ def _cluster(con: duckdb.DuckDBPyConnection, cluster_threshold: float) -> None:
     finally:
         con.unregister("cluster_membership")
         con.execute("DROP TABLE IF EXISTS cluster_nodes")
+    _write_constraints(con, rows, outcome)
+
+
+def _constraint_rows(con: duckdb.DuckDBPyConnection,
+                     constraints: PairConstraints) -> list[tuple[str, str, str, int | None, int | None]]:
+    """(account_l, account_r, constraint, node_l, node_r): node None for an account not in this run."""
+    node = dict(con.execute(
+        "SELECT unique_id, i FROM cluster_nodes WHERE list_contains($ids, unique_id)",
+        {"ids": sorted({a for p in (*constraints.must, *constraints.cannot) for a in p})}).fetchall())
+    return [(a, b, kind, node.get(a), node.get(b))
+            for kind, pairs in (("must_link", constraints.must), ("cannot_link", constraints.cannot))
+            for a, b in pairs]
+
+
+def _write_constraints(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str, int | None, int | None]],
+                       outcome: Outcome) -> None:
+    import pyarrow as pa
+
+    def together(m: list[int], a: int | None, b: int | None) -> bool | None:
+        return None if a is None or b is None else m[a] == m[b]
+
+    table = pa.table({
+        "account_id_l": [r[0] for r in rows], "account_id_r": [r[1] for r in rows],
+        "constraint_kind": [r[2] for r in rows],
+        "model_together": pa.array([together(outcome.model_membership, r[3], r[4]) for r in rows], pa.bool_()),
+        "applied": pa.array([None if r[3] is None or r[4] is None
+                             else not (r[2] == "must_link" and (r[3], r[4]) in outcome.skipped_must)
+                             for r in rows], pa.bool_()),
+    }, schema=pa.schema([("account_id_l", pa.string()), ("account_id_r", pa.string()),
+                         ("constraint_kind", pa.string()), ("model_together", pa.bool_()), ("applied", pa.bool_())]))
+    con.register("review_constraints_rows", table)
+    try:
+        con.execute("CREATE OR REPLACE TABLE review_constraints AS SELECT * FROM review_constraints_rows")
+    finally:
+        con.unregister("review_constraints_rows")
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> ResolveCounts:
