@@ -7,13 +7,15 @@ every such sibling whose process is gone (never a live one, so two runs side by 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, Problem
 from ..processes import alive
@@ -87,3 +89,19 @@ def atomic_dir(out: Path, kind: str) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink()
+
+
+def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    """Replace path with one JSON object per line, owner-readable only (0600: these lists name people's accounts),
+    through a synced temporary beside it: a reader sees the old list or the new one, never half of either."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

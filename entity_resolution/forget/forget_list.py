@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..dbutil import scalar
 from ..errors import InputError, Problem
+from ..export.atomic import write_jsonl_atomic
 
 if TYPE_CHECKING:
     import duckdb
@@ -77,17 +77,7 @@ def _record(path: Path, hashes: Iterable[str], reason: str, when: datetime) -> i
     if not new:
         return 0
     entries += [{"account_sha256": h, "forgotten_at": when.isoformat(), "reason": reason} for h in new]
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(e, sort_keys=True) + "\n" for e in entries)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_jsonl_atomic(path, entries)
     return len(new)
 
 

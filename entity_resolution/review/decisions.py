@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..export.atomic import write_jsonl_atomic
 
 ANSWERS: dict[str, tuple[str, ...]] = {
     "pair": ("match", "no_match"),
@@ -206,14 +206,4 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _write(path: Path, entries: list[Decision]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(d.to_json(), sort_keys=True) + "\n" for d in entries)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_jsonl_atomic(path, (d.to_json() for d in entries))
