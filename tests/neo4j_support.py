@@ -8,6 +8,8 @@ Graph tests import this module and fail, never skip, when the server is not ther
 
 from __future__ import annotations
 
+from typing import Any
+
 import neo4j
 import pytest
 
@@ -66,3 +68,13 @@ def ensure_managed_server(config: ServerConfig | None = None) -> None:
     from entity_resolution.graph.server import start
 
     start(config or ServerConfig.from_env(start_timeout=600.0))
+
+
+def saved_query(driver: neo4j.Driver, name: str, params: dict[str, Any]) -> list[neo4j.Record]:
+    """Run a saved query (cypher/NAME.cypher) as Browser would, read-only, with exactly the parameters its header
+    declares: a query that needs an undeclared parameter fails here, not in an investigator's Browser."""
+    from entity_resolution.graph.cypher import declared_params, load_cypher
+
+    assert set(params) == declared_params(name), f"{name}: pass exactly the parameters its header declares"
+    records, _, _ = driver.execute_query(load_cypher(name), params, routing_=neo4j.RoutingControl.READ)
+    return records

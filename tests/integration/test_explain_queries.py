@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import neo4j
 import pytest
-from neo4j_support import managed_driver
+from neo4j_support import managed_driver, saved_query
 
 from entity_resolution import pipeline
 from entity_resolution.demo.generator import GeneratedPaths
 from entity_resolution.detect.graph import detect_graph
 from entity_resolution.explain import Evidence, explain_account, explain_pair, explain_ring
-from entity_resolution.graph.cypher import declared_params, load_cypher
 from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.snapshot import wipe
 from entity_resolution.ingest import Inputs
@@ -49,10 +47,7 @@ def graph_run(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFacto
     driver.close()
 
 
-def _query(driver: neo4j.Driver, name: str, params: dict[str, Any]) -> list[neo4j.Record]:
-    assert set(params) == declared_params(name), f"{name}: pass exactly the parameters its header declares"
-    records, _, _ = driver.execute_query(load_cypher(name), params, routing_=neo4j.RoutingControl.READ)
-    return records
+_query = saved_query
 
 
 def test_evidence_path_matches_the_run_folder_path(graph_run: dict[str, Any]) -> None:

@@ -14,11 +14,11 @@ from typing import Any
 import duckdb
 import neo4j
 import pytest
-from neo4j_support import managed_driver
+from neo4j_support import managed_driver, saved_query
 
 from entity_resolution import pipeline
 from entity_resolution.demo.generator import GeneratedPaths
-from entity_resolution.graph.cypher import all_queries, declared_params, load_cypher
+from entity_resolution.graph.cypher import all_queries
 from entity_resolution.graph.evidence import FIELDS
 from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.snapshot import wipe
@@ -54,10 +54,7 @@ def loaded(small_data: GeneratedPaths, tmp_path_factory: pytest.TempPathFactory)
     driver.close()
 
 
-def _query(driver: neo4j.Driver, name: str, params: dict[str, Any]) -> list[neo4j.Record]:
-    assert set(params) == declared_params(name), f"{name}: pass exactly the parameters its header declares"
-    records, _, _ = driver.execute_query(load_cypher(name), params, routing_=neo4j.RoutingControl.READ)
-    return records
+_query = saved_query
 
 
 def _one(driver: neo4j.Driver, query: str, **params: Any) -> Any:
