@@ -7,7 +7,7 @@ import json
 import platform
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .graph.loader import ProgressFn as RowProgressFn
     from .ingest.read import InputSummary
     from .review.apply import ReviewInputs
+    from .spark.engine import SparkEngine
 
 
 @dataclass
@@ -130,7 +131,7 @@ def _package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version(), "entity_resolution": __version__}
-    for pkg in ("splink", "duckdb", "pyarrow", "phonenumbers", "email-validator", "neo4j"):
+    for pkg in ("splink", "duckdb", "pyarrow", "phonenumbers", "email-validator", "neo4j", "pyspark"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -138,8 +139,18 @@ def _package_versions() -> dict[str, str]:
     return out
 
 
+def _engine(settings: Settings) -> AbstractContextManager[SparkEngine | None]:
+    """None for the DuckDB engine; for --engine spark the run's Spark session (entity_resolution/spark/)."""
+    if settings.engine != "spark":
+        return nullcontext()
+    from .spark.engine import spark_engine
+
+    return spark_engine(settings)
+
+
 def _prepare(con: duckdb.DuckDBPyConnection, inputs: Inputs, settings: Settings, as_of: str | datetime | None,
-             phases: PhaseTimer, review: ReviewInputs | None = None) -> tuple[Any, datetime]:
+             phases: PhaseTimer, review: ReviewInputs | None = None,
+             engine: SparkEngine | None = None) -> tuple[Any, datetime]:
     from .forget.forget_list import apply_at_ingest
     from .ingest.read import load_inputs
     from .ingest.standardise import standardise
@@ -218,7 +229,10 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
 
     review = for_run(settings)  # `er review` decisions; a damaged file stops the run here, before any write
 
-    with _memory_errors(settings), atomic_dir(out_dir, "run") as tmp:
+    if settings.engine == "spark" and incremental:
+        raise InputError([Problem("--incremental", None, None, "--engine duckdb (incremental runs score on "
+                                  "DuckDB; docs/spark.md)", "--engine spark")])
+    with _memory_errors(settings), _engine(settings) as engine, atomic_dir(out_dir, "run") as tmp:
         out = RunPaths(tmp)
         db = out.db
         if base is not None and previous is not None:
@@ -229,14 +243,15 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
                 summary, when, counts, model_path, extra = _resolve_incremental(
                     con, inputs, settings, previous, base, phases, review)
             else:
-                summary, when = _prepare(con, inputs, settings, as_of, phases, review)
+                summary, when = _prepare(con, inputs, settings, as_of, phases, review, engine)
                 model_path = settings.model_path
                 if train_first:
                     with phases.phase("train"):
                         model_path = out.model
                         _train(con, model_path, settings)
                 with phases.phase("predict"):
-                    counts = _predict(con, model_path, settings, constraints=review.constraints)
+                    counts = (_predict(con, model_path, settings, constraints=review.constraints) if engine is None
+                              else engine.predict(con, model_path, review.constraints))
                 extra = {}
             checksums = summary.sha256
             digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()[:8]

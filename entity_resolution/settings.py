@@ -54,6 +54,15 @@ class Settings:
     # Score pairs in this many slices of the accounts (Splink's chunked predict): the blocked-pair join of one slice
     # at a time is what has to fit in memory. 1 = one pass (fastest when memory is not short).
     predict_chunks: int = 1
+    # Engine for the per-record work (standardise, block, score): "duckdb" (in process) or "spark" (Splink's
+    # Spark backend, the optional extra `entity-resolution[spark]`; docs/spark.md).
+    engine: str = "duckdb"
+    spark_master: str = "local[*]"  # a Spark master URL: local[N], spark://host:7077, yarn, k8s://...
+    # Spark's default of 200 shuffle partitions is for clusters; a few per core is right on one machine.
+    spark_shuffle_partitions: int = 8
+    spark_driver_memory: str | None = None  # e.g. "4g"; None = Spark's default (1g)
+    # Any other Spark configuration, "key=value" pairs separated by ";" (e.g. "spark.executor.memory=8g").
+    spark_conf: str | None = None
     # Erasure: SHA-256 hashes of forgotten account ids that every run drops at ingest (`er forget`)
     forget_list: Path = field(default_factory=_default_forget_list)
     # Review and appeals (`er review`, entity_resolution/review/): decisions every later run applies, and who
@@ -166,7 +175,9 @@ def _shown(value: Any) -> str:
 # DuckDB's memory_limit syntax: a number and a unit (SET memory_limit = '6GB').
 _MEMORY_RE = re.compile(r"[0-9]+(\.[0-9]+)?\s*([KMGT]i?B|[KMGT]|B|bytes)", re.IGNORECASE)
 _PROBABILITIES = ("match_threshold", "cluster_threshold", "link_floor")
-_AT_LEAST_ONE = ("hub_min_accounts", "train_max_pairs", "batch_size", "predict_chunks")
+_AT_LEAST_ONE = ("hub_min_accounts", "train_max_pairs", "batch_size", "predict_chunks", "spark_shuffle_partitions")
+ENGINES = ("duckdb", "spark")
+_SPARK_MEMORY_RE = re.compile(r"[0-9]+[kmgt]?", re.IGNORECASE)  # Spark's size syntax: 512m, 4g
 
 
 def _wrong_type(kind: str, value: Any) -> str | None:
@@ -198,6 +209,13 @@ def _out_of_range(name: str, value: Any) -> str | None:
     if name == "threads" and not (isinstance(value, int) and value >= 1):
         # DuckDB refuses 0 and negative counts with a syntax error deep in a run
         return "a whole number of threads >= 1 (or unset for DuckDB's default)"
+    if name == "engine" and value not in ENGINES:
+        return "one of " + ", ".join(ENGINES)
+    if name == "spark_driver_memory" and not (isinstance(value, str) and _SPARK_MEMORY_RE.fullmatch(value.strip())):
+        return "a Spark size such as 4g or 512m (or unset for Spark's default)"
+    if name == "spark_conf" and not (isinstance(value, str) and all(
+            "=" in item and item.split("=", 1)[0].strip() for item in value.split(";") if item.strip())):
+        return "key=value pairs separated by ';' (e.g. spark.executor.memory=8g)"
     if name == "memory_limit" and not (isinstance(value, str) and _MEMORY_RE.fullmatch(value.strip())):
         return "a size such as 6GB or 512MB (or unset for DuckDB's default)"
     return None

@@ -85,6 +85,12 @@ def run(
                                         "(implied by --neo4j-uri).")] = False,
     force: ForceOpt = False,
     pseudonymise: PseudonymiseOpt = None,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="duckdb (in process) or spark (Splink on Spark; needs the extra "
+        "entity-resolution[spark]; docs/spark.md). Default: the engine setting (duckdb).")] = None,
+    spark_master: Annotated[str | None, typer.Option(
+        "--spark-master", help="Spark master URL for --engine spark. Default: the spark_master setting "
+        "(local[*]).")] = None,
 ) -> None:
     """Resolve accounts, devices and payments into entities; write entities, links and a manifest."""
     from .. import pipeline
@@ -92,7 +98,8 @@ def run(
 
     root = Root.of(ctx)
     settings = load_settings(root, model_path=model, match_threshold=match_threshold,
-                             cluster_threshold=cluster_threshold, pseudonymise=pseudonymise)
+                             cluster_threshold=cluster_threshold, pseudonymise=pseudonymise, engine=engine,
+                             spark_master=spark_master)
     if neo4j or neo4j_uri:
         settings = graph_settings(settings, neo4j_uri, neo4j_user, neo4j_database)
     with cli_errors(root.debug):  # the settings file's [detect] table and ER_DETECT_* variables, before any work

@@ -18,6 +18,9 @@ from splink import SettingsCreator, block_on
 # Postcode counts as shared context, not identity: a household shares it as it shares a home IP.
 PERSONAL_COMPARISONS = ("first_name", "last_name", "email", "phone", "dob")
 INFRA_COMPARISONS = ("postcode", "devices", "cards", "ips")
+# Our custom levels are written in DuckDB SQL; Splink transpiles them (SQLGlot) when the model is rendered for
+# another engine (spark/model.py), so the Spark engine scores with the same conditions.
+_SQL = "duckdb"
 
 
 def _email_comparison() -> cl.CustomComparison:
@@ -30,7 +33,7 @@ def _email_comparison() -> cl.CustomComparison:
             cll.CustomLevel(
                 "email_canonical_l IS NULL OR email_canonical_r IS NULL OR "
                 "(email_canonical_l <> email_canonical_r AND (email_handle_l IS NULL OR email_handle_r IS NULL))",
-                label_for_charts="email is NULL, or the addresses differ and a handle is NULL",
+                label_for_charts="email is NULL, or the addresses differ and a handle is NULL", base_dialect_str=_SQL,
             ).configure(is_null_level=True),
             cll.ExactMatchLevel("email_canonical").configure(tf_adjustment_column="email_canonical"),
             cll.ExactMatchLevel("email_handle").configure(tf_adjustment_column="email_handle"),
@@ -46,7 +49,7 @@ def _ip_comparison() -> cl.CustomComparison:
         comparison_description="shared IP address, then shared /24 (IPv4) or /48 (IPv6) prefix",
         comparison_levels=[
             cll.CustomLevel(
-                "ip_prefixes_l IS NULL OR ip_prefixes_r IS NULL", label_for_charts="null"
+                "ip_prefixes_l IS NULL OR ip_prefixes_r IS NULL", label_for_charts="null", base_dialect_str=_SQL
             ).configure(is_null_level=True),
             cll.ArrayIntersectLevel("ips", 1).configure(label_for_charts="shared IP"),
             cll.ArrayIntersectLevel("ip_prefixes", 1).configure(label_for_charts="shared IP prefix"),
@@ -81,13 +84,13 @@ def _name_comparison(column: str, other: str) -> cl.CustomComparison:
         cll.JaroWinklerLevel(column, 0.92),
         cll.JaroWinklerLevel(column, 0.8),
         cll.CustomLevel(f'"{column}_l" = "{other}_r" AND "{other}_l" = "{column}_r"',
-                        label_for_charts=f"{column} and {other} turned round"),
+                        label_for_charts=f"{column} and {other} turned round", base_dialect_str=_SQL),
     ]
     if column == "first_name":
         levels.append(cll.CustomLevel(
             '(length("first_name_l") = 1 AND starts_with("first_name_r", "first_name_l")) OR '
             '(length("first_name_r") = 1 AND starts_with("first_name_l", "first_name_r"))',
-            label_for_charts="an initial of the other first name"))
+            label_for_charts="an initial of the other first name", base_dialect_str=_SQL))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(output_column_name=column, comparison_levels=levels,
                                comparison_description=f"{column}: exact, Jaro-Winkler 0.92 / 0.8, turned round, "

@@ -234,13 +234,37 @@ def predict_and_cluster(
     else:
         pred = linker.inference.predict(threshold_match_probability=link_floor)
     columns = {str(c) for c in pred.as_duckdbpyrelation().columns}
-    con.execute(predictions_sql(pred.physical_name, columns), {"floor": link_floor})
+    counts = finish_predictions(con, pred.physical_name, columns, link_floor=link_floor,
+                                match_threshold=match_threshold, cluster_threshold=cluster_threshold,
+                                min_personal_weight=min_personal_weight, prior=prior,
+                                kept_predictions=pinned.kept_predictions if pinned is not None else None,
+                                constraints=constraints)
     pred.drop_table_from_database_and_remove_from_cache()
-    if pinned is not None and pinned.kept_predictions:
+    return counts
+
+
+def finish_predictions(
+    con: duckdb.DuckDBPyConnection,
+    pred_table: str,
+    columns: set[str],
+    *,
+    link_floor: float,
+    match_threshold: float,
+    cluster_threshold: float,
+    min_personal_weight: float,
+    prior: float,
+    kept_predictions: str | None = None,
+    constraints: PairConstraints | None = None,
+) -> ResolveCounts:
+    """From Splink's scored pairs (`pred_table`, with `columns`) to `predictions`, `same_person_edges` and
+    `clusters`: one implementation for both engines (the Spark engine scores on Spark and hands its pairs over
+    as a table, spark/score.py)."""
+    con.execute(predictions_sql(pred_table, columns), {"floor": link_floor})
+    if kept_predictions:
         # A baseline's pairs keep their scores; the veto and same_person are marked below for every pair alike.
         con.execute("INSERT INTO predictions BY NAME "
                     "SELECT COLUMNS(lambda c: c NOT IN ('same_person', 'identity_veto')) "
-                    f"FROM {pinned.kept_predictions}")
+                    f"FROM {kept_predictions}")
     # Same person = a probable match that personal attributes alone support (names, email, phone, birth
     # date); shared devices, cards, IPs and postcode can tip a close call but never stand in for identity.
     # And never two clearly different first names without one birth date (identity.py): surname, address,

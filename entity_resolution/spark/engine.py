@@ -1,0 +1,56 @@
+"""What pipeline.run calls when settings.engine is "spark": one SparkSession for the run, a scratch folder for
+the Parquet that passes between Spark and the run's DuckDB database, and the phases that run on Spark."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..settings import Settings
+from .session import require_pyspark, spark_session
+
+if TYPE_CHECKING:
+    import duckdb
+    from pyspark.sql import SparkSession
+
+    from ..match.resolve import ResolveCounts
+
+
+@dataclass
+class SparkEngine:
+    spark: SparkSession
+    scratch: Path
+    settings: Settings
+    pairs_scored: int = 0
+
+    def predict(self, con: duckdb.DuckDBPyConnection, model_path: Path, constraints: Any = None) -> ResolveCounts:
+        """Score on Spark (score.py), then the shared identity veto and clustering (match/resolve.py)."""
+        from ..match.resolve import finish_predictions
+        from .score import score
+
+        s = self.settings
+        scored = score(con, self.spark, model_path, self.scratch, link_floor=s.link_floor)
+        self.pairs_scored = scored.pairs
+        counts = finish_predictions(con, scored.table, scored.columns, link_floor=s.link_floor,
+                                    match_threshold=s.match_threshold, cluster_threshold=s.cluster_threshold,
+                                    min_personal_weight=s.min_personal_weight, prior=scored.prior,
+                                    constraints=constraints)
+        con.execute(f"DROP TABLE IF EXISTS {scored.table}")
+        return counts
+
+
+@contextmanager
+def spark_engine(settings: Settings) -> Iterator[SparkEngine]:
+    """The engine for one run; its session is stopped and its scratch folder removed afterwards."""
+    require_pyspark()  # before any folder is made: a missing extra is bad input (exit 2), nothing written
+    scratch = Path(tempfile.mkdtemp(prefix="er-spark-", dir=settings.spill_dir))
+    try:
+        with spark_session(settings, scratch) as spark:
+            yield SparkEngine(spark, scratch, settings)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

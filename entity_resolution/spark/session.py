@@ -1,0 +1,67 @@
+"""The SparkSession of one run, built from the settings (spark_master, spark_shuffle_partitions,
+spark_driver_memory, spark_conf), with Splink's similarity functions registered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError, Problem
+from ..settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+INSTALL_HINT = "pip install 'entity-resolution[spark]'"
+
+
+def require_pyspark() -> None:
+    """InputError (exit 2, before anything is written) when the optional Spark extra is not installed."""
+    try:
+        import pyspark  # noqa: F401
+        import splink.backends.spark  # noqa: F401
+    except ImportError as exc:
+        raise InputError([Problem("--engine spark", None, None,
+                                  f"pyspark installed (the optional extra: {INSTALL_HINT})",
+                                  f"not importable ({exc.name or exc})")]) from exc
+
+
+def conf_pairs(settings: Settings) -> list[tuple[str, str]]:
+    """The Spark configuration the settings ask for, in the order it is applied (spark_conf last: it wins)."""
+    pairs = [("spark.sql.shuffle.partitions", str(settings.spark_shuffle_partitions)),
+             # Timestamps are read, compared and written in UTC, as the DuckDB engine does (SET TimeZone).
+             ("spark.sql.session.timeZone", "UTC"),
+             ("spark.ui.enabled", "false"),
+             # Small inputs: skip Spark's adaptive re-planning chatter; results do not depend on it.
+             ("spark.sql.adaptive.enabled", "true")]
+    if settings.spark_driver_memory:
+        pairs.append(("spark.driver.memory", settings.spark_driver_memory))
+    for item in (settings.spark_conf or "").split(";"):
+        if item.strip():
+            key, value = item.split("=", 1)
+            pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+@contextmanager
+def spark_session(settings: Settings, scratch: Path) -> Iterator[SparkSession]:
+    """A session for one run; stopped afterwards. scratch: a folder for Spark's checkpoints (Splink uses them)."""
+    require_pyspark()
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    builder = SparkSession.builder.master(settings.spark_master).appName("entity-resolution")
+    # Splink's fuzzy comparisons (jaro_winkler, damerau_levenshtein) are Scala UDFs shipped in this jar.
+    builder = builder.config("spark.jars", similarity_jar_location())
+    for key, value in conf_pairs(settings):
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    (scratch / "checkpoints").mkdir(parents=True, exist_ok=True)
+    spark.sparkContext.setCheckpointDir(str(scratch / "checkpoints"))
+    try:
+        yield spark
+    finally:
+        spark.stop()
