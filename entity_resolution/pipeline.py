@@ -166,7 +166,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, inputs: Inputs, settings: Settings,
 
             add_labels(con, review)  # `er review`: account decisions are labels, decided when they were made
     with phases.phase("standardise"):
-        standardise(con)
+        standardise(con) if engine is None else engine.standardise(con)
         build_profiles(con, settings.hub_min_accounts)
     return summary, when
 

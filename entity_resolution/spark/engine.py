@@ -28,6 +28,14 @@ class SparkEngine:
     settings: Settings
     pairs_scored: int = 0
 
+    def standardise(self, con: duckdb.DuckDBPyConnection) -> None:
+        """std_* on Spark (standardise.py), then identifier_observations as the DuckDB engine writes it."""
+        from ..ingest.standardise.observations import write_observations
+        from .standardise import standardise_on_spark
+
+        standardise_on_spark(con, self.spark, self.scratch)
+        write_observations(con)
+
     def predict(self, con: duckdb.DuckDBPyConnection, model_path: Path, constraints: Any = None) -> ResolveCounts:
         """Score on Spark (score.py), then the shared identity veto and clustering (match/resolve.py)."""
         from ..match.resolve import finish_predictions

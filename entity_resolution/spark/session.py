@@ -3,6 +3,8 @@ spark_driver_memory, spark_conf), with Splink's similarity functions registered.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,11 @@ def conf_pairs(settings: Settings) -> list[tuple[str, str]]:
              # Timestamps are read, compared and written in UTC, as the DuckDB engine does (SET TimeZone).
              ("spark.sql.session.timeZone", "UTC"),
              ("spark.ui.enabled", "false"),
+             # Python workers (standardisation's UDFs) run this interpreter, which has our package and rules.
+             ("spark.pyspark.python", sys.executable),
+             ("spark.pyspark.driver.python", sys.executable),
+             # Timestamps as Parquet TIMESTAMP (UTC-adjusted), which DuckDB reads back as TIMESTAMPTZ.
+             ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
              # Small inputs: skip Spark's adaptive re-planning chatter; results do not depend on it.
              ("spark.sql.adaptive.enabled", "true")]
     if settings.spark_driver_memory:
@@ -52,6 +59,9 @@ def spark_session(settings: Settings, scratch: Path) -> Iterator[SparkSession]:
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
+    # Local mode starts Python workers from PYSPARK_PYTHON (else "python3" on the PATH, which may lack this package);
+    # the spark.pyspark.python setting below is what a cluster's executors read.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(settings.spark_master).appName("entity-resolution")
     # Splink's fuzzy comparisons (jaro_winkler, damerau_levenshtein) are Scala UDFs shipped in this jar.
     builder = builder.config("spark.jars", similarity_jar_location())
