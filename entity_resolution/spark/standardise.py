@@ -18,11 +18,10 @@ are equal row for row on the standardisation test cases and on the demo data.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import inspect
 
 import sqlglot
 
@@ -103,7 +102,7 @@ def _map_rows(keys: tuple[str, ...], fn: Callable[..., tuple[Any, ...]],
 def _ipv4(raw: str | None) -> bool:
     """The DuckDB macro's fast path: a value that is already a canonical IPv4 address is kept as it is."""
     parts = rules.normalise_ip(raw)
-    return parts is not None and parts.ip == raw and "." in raw  # type: ignore[operator]
+    return parts is not None and parts.ip == raw and "." in raw
 
 
 def _ipv4_prefix(raw: str | None) -> str | None:
