@@ -76,8 +76,10 @@ def _accuracy(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _resolution(args: argparse.Namespace) -> dict[str, object]:
-    from .resolution import run_suite
+    from .resolution import engines_suite, run_suite
 
+    if args.engine == "spark":  # both engines side by side (docs/spark.md)
+        return engines_suite(args.size, repeat=args.repeat)
     return run_suite(args.size, repeat=args.repeat)
 
 
@@ -166,6 +168,8 @@ def main() -> None:
                         help="memory: DuckDB memory limits to run under, comma-separated")
     parser.add_argument("--world", default="default", choices=["default", "realistic"],
                         help="lift: the demo world to generate")
+    parser.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"],
+                        help="resolution: spark compares the Spark engine with the DuckDB engine side by side")
     parser.add_argument("--chunks", type=int, default=4, help="memory: predict_chunks for the bounded runs")
     args = parser.parse_args()
     # detection_quality (five full pipeline runs) and memory (three) are asked for by name: `all` stays the

@@ -142,3 +142,127 @@ def _phase_table(size: int, o: dict[str, Any], ot: dict[str, Any], r: dict[str, 
     console.print(table)
     console.print("ours: predict = prior re-estimate + Splink predict + evidence tables + Splink clustering; "
                   "cluster = stable entity ids")
+
+
+# --- `--engine spark`: the two engines side by side --------------------------------------------------------------
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of pid and all its descendants (the Spark engine's JVM and Python workers are children)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text(encoding="utf-8").splitlines()
+                          if ":" in line)
+        except OSError:  # the process ended while we looked
+            continue
+        p = int(status.parent.name)
+        children.setdefault(int(fields.get("PPid", "0").strip() or 0), []).append(p)
+        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total
+
+
+def ours_engine(size: int, out: str, engine: str) -> dict[str, Any]:
+    """pipeline.run on one engine, with the peak resident memory of this process and its children (sampled every
+    0.2 s: Spark's JVM is a child process, which this process's own VmHWM does not count)."""
+    import os
+    import threading
+
+    from entity_resolution.pipeline import run
+    from entity_resolution.settings import Settings
+
+    paths = inputs(size)
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.2):
+            peak[0] = max(peak[0], _tree_rss(os.getpid()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    start = time.perf_counter()
+    result = run(paths, Path(out), Settings(engine=engine))
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    return {"wall_s": round(wall, 3), "phase_seconds": dict(result.phase_seconds), "peak_tree_bytes": peak[0],
+            "entities": result.counts["entities"], "links": result.counts["links"]}
+
+
+def blocked_pairs(run_db: str) -> int:
+    """Candidate pairs the prediction blocking rules make (both engines block alike), counted by Splink."""
+    import duckdb
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    from entity_resolution.match.model import prediction_blocking_rules
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con = duckdb.connect(str(Path(tmp) / "count.duckdb"))
+        con.execute("ATTACH $p AS run (READ_ONLY)", {"p": run_db})
+        con.execute("CREATE TABLE profiles AS SELECT * FROM run.profiles")
+        con.execute("DETACH run")
+        records = count_comparisons_from_blocking_rules(
+            DuckDBAPI(connection=con).register("profiles"), blocking_rules=prediction_blocking_rules(),
+            link_type="dedupe_only", record_sample_proportion=1.0)
+        con.close()
+    return int(records[-1]["cumulative_comparison_count"]) if records else 0
+
+
+def engines_suite(size: int, repeat: int = 1) -> dict[str, Any]:
+    """`python -m benchmarks resolution --engine spark`: pipeline.run on DuckDB and on Spark (local[*]), the same
+    data and saved model; time per phase, peak memory (process tree), pairs scored, and whether the outputs agree."""
+    import os
+
+    import duckdb
+
+    inputs(size)
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent) as tmp:
+        runs: dict[str, list[tuple[dict[str, Any], int]]] = {"duckdb": [], "spark": []}
+        for i in range(repeat):
+            for engine in ("duckdb", "spark"):
+                say(f"resolution {size:,}: engine {engine}, repeat {i + 1}/{repeat}")
+                runs[engine].append(in_child(ours_engine, size, str(Path(tmp) / f"{engine}-{i}"), engine))
+        pairs = blocked_pairs(str(Path(tmp) / "duckdb-0" / "er.duckdb"))
+        with duckdb.connect() as con:
+            same = con.execute(
+                "SELECT count(*) FROM ((FROM read_parquet($a) EXCEPT FROM read_parquet($b)) UNION ALL "
+                "(FROM read_parquet($b) EXCEPT FROM read_parquet($a)))",
+                {"a": str(Path(tmp) / "duckdb-0" / "entities.parquet"),
+                 "b": str(Path(tmp) / "spark-0" / "entities.parquet")}).fetchall()[0][0] == 0
+    best = {k: min((r[0] for r in v), key=lambda r: r["wall_s"]) for k, v in runs.items()}
+    d, s = best["duckdb"], best["spark"]
+    gib = 2**30
+    rows = [Row("end to end (s)", s["wall_s"], "duckdb engine", d["wall_s"], "s"),
+            Row("peak memory, process tree", s["peak_tree_bytes"] / gib, "duckdb engine",
+                d["peak_tree_bytes"] / gib, "GiB", note="Spark: driver JVM + Python workers + our process"),
+            Row("pairs scored (blocked)", pairs, "duckdb engine", pairs, "pairs", note="same blocking rules"),
+            Row("links kept (>= link floor)", s["links"], "duckdb engine", d["links"], "pairs"),
+            Row("entities", s["entities"], "duckdb engine", d["entities"], "",
+                note="same partition" if same else "DIFFERENT entities")]
+    show(f"Resolution by engine, {size:,} accounts (load average at start {load[0]:.1f})", rows)
+    from rich.table import Table
+
+    from .common import console
+
+    table = Table(title=f"Time per phase by engine, {size:,} accounts (seconds)")
+    for col in ("phase", "duckdb", "spark", "spark / duckdb"):
+        table.add_column(col)
+    for phase in ("validate", "standardise", "predict", "cluster", "write", "detect", "report"):
+        a, b = d["phase_seconds"].get(phase, 0.0), s["phase_seconds"].get(phase, 0.0)
+        table.add_row(phase, f"{a:.2f}", f"{b:.2f}", f"{b / a:.1f}×" if a else "")
+    table.add_row("total (wall)", f"{d['wall_s']:.2f}", f"{s['wall_s']:.2f}", f"{s['wall_s'] / d['wall_s']:.1f}×")
+    console.print(table)
+    console.print("spark: standardise = DuckDB -> Parquet -> Spark (rules as pandas UDFs, SQLGlot-transpiled "
+                  "joins) -> DuckDB; predict = prior, term frequencies and Splink predict on Spark, then the shared "
+                  "veto and clustering on DuckDB. Validation, cluster ids, detection and writing are DuckDB's.")
+    return {"load_average": load, "pairs_blocked": pairs, "same_entities": same, "duckdb": d, "spark": s,
+            "rows": [r.as_dict() for r in rows]}

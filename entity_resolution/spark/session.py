@@ -36,6 +36,7 @@ def conf_pairs(settings: Settings) -> list[tuple[str, str]]:
              # Timestamps are read, compared and written in UTC, as the DuckDB engine does (SET TimeZone).
              ("spark.sql.session.timeZone", "UTC"),
              ("spark.ui.enabled", "false"),
+             ("spark.ui.showConsoleProgress", "false"),  # the CLI shows its own progress
              # Python workers (standardisation's UDFs) run this interpreter, which has our package and rules.
              ("spark.pyspark.python", sys.executable),
              ("spark.pyspark.driver.python", sys.executable),
