@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, Problem
+from ..errors import EntityResolutionError, InputError, Problem
 from ..settings import Settings
 
 if TYPE_CHECKING:
@@ -68,7 +68,13 @@ def spark_session(settings: Settings, scratch: Path) -> Iterator[SparkSession]:
     builder = builder.config("spark.jars", similarity_jar_location())
     for key, value in conf_pairs(settings):
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # pyspark raises its own errors (no JVM, a bad master URL, a refused setting)
+        raise EntityResolutionError(
+            f"Spark did not start ({type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}); "
+            "it needs a JDK 17 (java on PATH or JAVA_HOME) and a reachable spark_master "
+            f"({settings.spark_master}); docs/spark.md") from exc
     spark.sparkContext.setLogLevel("ERROR")
     (scratch / "checkpoints").mkdir(parents=True, exist_ok=True)
     spark.sparkContext.setCheckpointDir(str(scratch / "checkpoints"))

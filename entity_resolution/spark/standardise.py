@@ -161,7 +161,11 @@ def standardise_on_spark(con: duckdb.DuckDBPyConnection, spark: SparkSession, sc
     for view, keys_sql, keys, schema, fn in LOOKUPS:
         names = [part.split()[0] for part in schema.split(", ")]
         frame: DataFrame = spark.sql(keys_sql).mapInPandas(_map_rows(keys, fn, names), schema)
-        frame.createOrReplaceTempView(view)
+        # Written once and read back: two of the SELECTs join each name and IP lookup, and a view would run the
+        # Python rules again for each.
+        path = scratch / f"{view}.parquet"
+        frame.write.mode("overwrite").parquet(str(path))
+        spark.read.parquet(str(path)).createOrReplaceTempView(view)
     for table, sql in OUTPUTS.items():
         path = scratch / f"{table}.parquet"
         spark.sql(spark_select(sql())).write.mode("overwrite").parquet(str(path))
