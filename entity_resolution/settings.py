@@ -178,6 +178,9 @@ _PROBABILITIES = ("match_threshold", "cluster_threshold", "link_floor")
 _AT_LEAST_ONE = ("hub_min_accounts", "train_max_pairs", "batch_size", "predict_chunks", "spark_shuffle_partitions")
 ENGINES = ("duckdb", "spark")
 _SPARK_MEMORY_RE = re.compile(r"[0-9]+[kmgt]?", re.IGNORECASE)  # Spark's size syntax: 512m, 4g
+# The master URLs Spark accepts; anything else fails inside the JVM with a Java stack trace on stderr.
+_SPARK_MASTER_RE = re.compile(r"local(\[(\*|[0-9]+)(,[0-9]+)?\])?|local-cluster\[[0-9, ]+\]|yarn|"
+                              r"(spark|k8s|mesos)://\S+")
 
 
 def _wrong_type(kind: str, value: Any) -> str | None:
@@ -211,6 +214,8 @@ def _out_of_range(name: str, value: Any) -> str | None:
         return "a whole number of threads >= 1 (or unset for DuckDB's default)"
     if name == "engine" and value not in ENGINES:
         return "one of " + ", ".join(ENGINES)
+    if name == "spark_master" and not (isinstance(value, str) and _SPARK_MASTER_RE.fullmatch(value.strip())):
+        return "a Spark master URL (local[*], local[4], spark://host:7077, yarn, k8s://...)"
     if name == "spark_driver_memory" and not (isinstance(value, str) and _SPARK_MEMORY_RE.fullmatch(value.strip())):
         return "a Spark size such as 4g or 512m (or unset for Spark's default)"
     if name == "spark_conf" and not (isinstance(value, str) and all(

@@ -28,6 +28,12 @@ def test_spark_settings_from_toml_env_and_flags(tmp_path: Path) -> None:
     assert Settings().engine == "duckdb"
 
 
+@pytest.mark.parametrize("master", ["local", "local[*]", "local[4]", "local[4,2]", "spark://h:7077", "yarn",
+                                    "k8s://https://h:6443"])
+def test_spark_masters_accepted(master: str) -> None:
+    assert Settings(spark_master=master).spark_master == master
+
+
 def test_spark_conf_comes_last_so_it_wins() -> None:
     pairs = conf_pairs(Settings(spark_conf="spark.sql.shuffle.partitions=5; spark.x = y"))
     assert pairs[-2:] == [("spark.sql.shuffle.partitions", "5"), ("spark.x", "y")]
@@ -39,6 +45,8 @@ def test_spark_conf_comes_last_so_it_wins() -> None:
     ("ER_SPARK_SHUFFLE_PARTITIONS", "0", "a whole number >= 1"),
     ("ER_SPARK_DRIVER_MEMORY", "lots", "a Spark size"),
     ("ER_SPARK_CONF", "spark.executor.memory", "key=value pairs"),
+    ("ER_SPARK_MASTER", "bogus://x", "a Spark master URL"),
+    ("ER_SPARK_MASTER", "local[two]", "a Spark master URL"),
 ])
 def test_bad_spark_settings_name_the_variable(variable: str, value: str, expected: str) -> None:
     with pytest.raises(InputError) as info:
