@@ -56,7 +56,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     (_ER + "match/incremental.py", "append_new_rows"): "table names from STD_TABLES",
     (_ER + "match/incremental.py", "affected_accounts"): "kinds and SQL from HUB_SOURCES (our constants)",
     (_ER + "match/incremental.py", "drop_scratch"): "scratch table names from a fixed tuple",
-    (_ER + "match/resolve.py", "predict_and_cluster"): "Pinned.kept_predictions: a table name our caller sets",
+    (_ER + "match/resolve.py", "finish_predictions"): "Pinned.kept_predictions: a table name our caller sets",
+    # the Spark engine: our table names (TF_COLUMNS, score.PREDICTIONS, standardise.OUTPUTS); paths are $params
+    (_ER + "spark/score.py", "score"): "tf_<TF_COLUMNS> and PREDICTIONS, our table names",
+    (_ER + "spark/engine.py", "predict"): "score.PREDICTIONS, our table name",
+    (_ER + "spark/standardise.py", "standardise_on_spark"): "std_* names from OUTPUTS",
     (_ER + "match/resolve.py", "_keep_tf_tables"): "TF_COLUMNS and Splink's own physical table names",
     (_ER + "pipeline.py", "_connect"): "int(settings.threads): an integer (memory_limit goes as $m)",
     (_ER + "pipeline.py", "_apply_as_of"): "table names from a fixed tuple; the time is $t",
