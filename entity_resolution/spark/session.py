@@ -37,13 +37,15 @@ def conf_pairs(settings: Settings) -> list[tuple[str, str]]:
              ("spark.sql.session.timeZone", "UTC"),
              ("spark.ui.enabled", "false"),
              ("spark.ui.showConsoleProgress", "false"),  # the CLI shows its own progress
-             # Python workers (standardisation's UDFs) run this interpreter, which has our package and rules.
-             ("spark.pyspark.python", sys.executable),
-             ("spark.pyspark.driver.python", sys.executable),
              # Timestamps as Parquet TIMESTAMP (UTC-adjusted), which DuckDB reads back as TIMESTAMPTZ.
-             ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
-             # Small inputs: skip Spark's adaptive re-planning chatter; results do not depend on it.
-             ("spark.sql.adaptive.enabled", "true")]
+             ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")]
+    if settings.spark_master.startswith("local"):
+        # Python workers (standardisation's UDFs) run this interpreter, which has our package and its rules. On a
+        # cluster the executors' own Python (with the package installed) is named in spark_conf instead.
+        pairs.append(("spark.pyspark.python", sys.executable))
+    # Errors only from the JVM (log4j2.properties beside this module); a spark_conf of the user's replaces it.
+    log_config = Path(__file__).with_name("log4j2.properties")
+    pairs.append(("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config.as_uri()}"))
     if settings.spark_driver_memory:
         pairs.append(("spark.driver.memory", settings.spark_driver_memory))
     for item in (settings.spark_conf or "").split(";"):
@@ -60,9 +62,10 @@ def spark_session(settings: Settings, scratch: Path) -> Iterator[SparkSession]:
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
-    # Local mode starts Python workers from PYSPARK_PYTHON (else "python3" on the PATH, which may lack this package);
-    # the spark.pyspark.python setting below is what a cluster's executors read.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if settings.spark_master.startswith("local"):
+        # Local mode starts Python workers from PYSPARK_PYTHON (else "python3" on the PATH, which may lack this
+        # package), whatever spark.pyspark.python says.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(settings.spark_master).appName("entity-resolution")
     # Splink's fuzzy comparisons (jaro_winkler, damerau_levenshtein) are Scala UDFs shipped in this jar.
     builder = builder.config("spark.jars", similarity_jar_location())
