@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,10 +23,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class SparkEngine:
-    spark: SparkSession
     scratch: Path
     settings: Settings
+    _stack: ExitStack
+    _spark: SparkSession | None = None
     pairs_scored: int = 0
+
+    @property
+    def spark(self) -> SparkSession:
+        """The run's session, started at first use: input that fails validation never waits for a JVM."""
+        if self._spark is None:
+            self._spark = self._stack.enter_context(spark_session(self.settings, self.scratch))
+        return self._spark
 
     def standardise(self, con: duckdb.DuckDBPyConnection) -> None:
         """std_* on Spark (standardise.py), then identifier_observations as the DuckDB engine writes it."""
@@ -54,11 +62,11 @@ class SparkEngine:
 
 @contextmanager
 def spark_engine(settings: Settings) -> Iterator[SparkEngine]:
-    """The engine for one run; its session is stopped and its scratch folder removed afterwards."""
+    """The engine for one run; its session (if one was started) is stopped and its scratch folder removed after."""
     require_pyspark()  # before any folder is made: a missing extra is bad input (exit 2), nothing written
     scratch = Path(tempfile.mkdtemp(prefix="er-spark-", dir=settings.spill_dir))
     try:
-        with spark_session(settings, scratch) as spark:
-            yield SparkEngine(spark, scratch, settings)
+        with ExitStack() as stack:
+            yield SparkEngine(scratch, settings, stack)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

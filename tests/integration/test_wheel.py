@@ -29,6 +29,7 @@ def test_the_wheel_carries_every_asset(wheel: Path) -> None:
                if p.is_file()}
     assert in_repo and in_repo <= names, sorted(in_repo - names)[:5]
     assert "entity_resolution/splink_models/default.json" in names
+    assert "entity_resolution/spark/log4j2.properties" in names  # the Spark engine's JVM logging
     for pom in ("maven/pom.xml", "maven/server/pom.xml", "maven/apoc/pom.xml", "maven/gds/pom.xml",
                 "maven/.mvn/maven.config"):
         assert f"entity_resolution/graph/{pom}" in names
