@@ -207,3 +207,24 @@ def test_same_output_files_and_schemas(runs: Runs) -> None:
     for name in names:
         if name.endswith(".parquet"):
             assert pq.read_schema(runs.spark / name) == pq.read_schema(runs.duckdb / name), name
+
+
+def test_tiny_input_with_labels_equal(valid_dir: Path, tmp_path: Path) -> None:
+    # The hand-written valid files (a few accounts, labels, one link): Spark's empty partitions and the prior's
+    # small-data path give the same run as DuckDB's.
+    inputs = Inputs(valid_dir / "accounts.csv", valid_dir / "devices.csv", valid_dir / "payments.csv",
+                    valid_dir / "labels.csv")
+    duck = pipeline.run(inputs, tmp_path / "duckdb", Settings())
+    spark = pipeline.run(inputs, tmp_path / "spark", Settings(**SPARK))
+    assert spark.counts == duck.counts
+    with duckdb.connect() as con:
+        links = ("SELECT account_id_l, account_id_r, same_person, round(match_weight, 6) FROM read_parquet($p) "
+                 "ORDER BY ALL")
+        assert (con.execute(links, {"p": str(tmp_path / "spark" / "links.parquet")}).fetchall()
+                == con.execute(links, {"p": str(tmp_path / "duckdb" / "links.parquet")}).fetchall())
+        for name in ("entities", "signals"):
+            differ = con.execute("SELECT count(*) FROM ((FROM read_parquet($s) EXCEPT ALL FROM read_parquet($d)) "
+                                 "UNION ALL (FROM read_parquet($d) EXCEPT ALL FROM read_parquet($s)))",
+                                 {"s": str(tmp_path / "spark" / f"{name}.parquet"),
+                                  "d": str(tmp_path / "duckdb" / f"{name}.parquet")}).fetchall()
+            assert differ == [(0,)], name
