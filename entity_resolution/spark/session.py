@@ -22,6 +22,7 @@ INSTALL_HINT = "pip install 'entity-resolution[spark]'"
 def require_pyspark() -> None:
     """InputError (exit 2, before anything is written) when the optional Spark extra is not installed."""
     try:
+        import pandas  # noqa: F401  (pyspark[sql]: standardisation's pandas UDFs)
         import pyspark  # noqa: F401
         import splink.backends.spark  # noqa: F401
     except ImportError as exc:
