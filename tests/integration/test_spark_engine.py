@@ -183,13 +183,13 @@ def test_incremental_is_refused_on_spark(runs: Runs, tmp_path: Path) -> None:
     assert not (tmp_path / "inc").exists()
 
 
-def test_missing_pyspark_names_the_extra(runs: Runs, tmp_path: Path) -> None:
+def test_missing_pyspark_names_the_extra(valid_dir: Path, tmp_path: Path) -> None:
     # pyspark stays installed: the child process makes `import pyspark` fail as it fails without the extra.
     code = ("import sys; sys.modules['pyspark'] = None; sys.argv[0] = 'er'; "
             "from entity_resolution.cli import main; main()")
     out = tmp_path / "run"
-    args = ["run", "-a", str(runs.inputs.accounts), "-d", str(runs.inputs.devices), "-p", str(runs.inputs.payments),
-            "-o", str(out), "--engine", "spark"]
+    args = ["run", "-a", str(valid_dir / "accounts.csv"), "-d", str(valid_dir / "devices.csv"),
+            "-p", str(valid_dir / "payments.csv"), "-o", str(out), "--engine", "spark"]
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "200"}, timeout=300)
     assert proc.returncode == 2, proc.stderr
