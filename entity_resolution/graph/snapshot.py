@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,9 @@ class Snapshot:
     nodes: int
     relationships: int
     digest: str
+    # per label set and per relationship type: a differing digest then shows where first
+    labels: tuple[tuple[str, int], ...] = ()
+    types: tuple[tuple[str, int], ...] = ()
 
 
 def _canon(value: Any) -> Any:
@@ -25,7 +29,10 @@ def _canon(value: Any) -> Any:
     if isinstance(value, list):
         return [_canon(v) for v in value]
     if hasattr(value, "iso_format"):
-        return value.iso_format()
+        # The Cypher type and the zone go in too: a datetime stored as text, a LocalDateTime, or an offset
+        # (+00:00) where the other path stored the zone id (UTC) would otherwise give the same ISO text.
+        return {"$type": type(value).__name__, "iso": value.iso_format(),
+                "tz": str(getattr(value, "tzinfo", None) or "")}
     return value
 
 
@@ -40,7 +47,9 @@ def snapshot(driver: Driver, database: str = "neo4j", ignore: frozenset[str] = f
     lines = sorted(json.dumps([sorted(r["labels"]), props(r)], default=str) for r in nodes)
     lines += sorted(json.dumps([r["type"], r["start"], r["end"], props(r)], default=str) for r in rels)
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
-    return Snapshot(len(nodes), len(rels), digest)
+    labels = Counter(":".join(sorted(r["labels"])) for r in nodes)
+    types = Counter(str(r["type"]) for r in rels)
+    return Snapshot(len(nodes), len(rels), digest, tuple(sorted(labels.items())), tuple(sorted(types.items())))
 
 
 def wipe(driver: Driver, database: str = "neo4j") -> None:
