@@ -167,7 +167,8 @@ def export_files(run_dir: Path, run_id: str, folder: Path) -> Export:
         register_levels(con, run_dir)
         # Each step's rows are read by several files (a used_* step by its nodes and its relationships, the
         # accounts by every relationship's filter) and counted for LoadStep: evaluated once into a temporary
-        # table (in memory, spilling to the run's temp folder), not once per use. At 1M: 33 s -> SEE_DOCS.
+        # table (in memory, spilling to the run's temp folder), not once per use (docs/performance.md: the CSV
+        # formatting, not these queries, is most of the export time).
         step_rows: dict[str, int] = {}
         for step, _name, sql in STEPS:
             con.execute(f"CREATE TEMP TABLE {_step_table(step)} AS {sql}")  # our constant names and SQL
