@@ -1,4 +1,5 @@
-"""A digest of the graph's data (nodes, relationships, properties) to prove loads are idempotent."""
+"""A digest of the graph's data (nodes, relationships, properties with their Cypher types) to prove loads are
+idempotent and that the bulk import gives the online load's graph."""
 
 from __future__ import annotations
 
@@ -29,10 +30,7 @@ def _canon(value: Any) -> Any:
     if isinstance(value, list):
         return [_canon(v) for v in value]
     if hasattr(value, "iso_format"):
-        # The Cypher type and the zone go in too: a datetime stored as text, a LocalDateTime, or an offset
-        # (+00:00) where the other path stored the zone id (UTC) would otherwise give the same ISO text.
-        return {"$type": type(value).__name__, "iso": value.iso_format(),
-                "tz": str(getattr(value, "tzinfo", None) or "")}
+        return value.iso_format()  # its Cypher type and zone come from the server (the queries' `types`)
     return value
 
 
@@ -42,7 +40,8 @@ def snapshot(driver: Driver, database: str = "neo4j", ignore: frozenset[str] = f
     rels, _, _ = driver.execute_query(load_cypher("admin/graph_snapshot_rels"), database_=database)
 
     def props(record: Any) -> Any:
-        return _canon({k: v for k, v in record["props"].items() if k not in ignore})
+        values = _canon({k: v for k, v in record["props"].items() if k not in ignore})
+        return [values, sorted(t for t in record["types"] if t[0] not in ignore)]
 
     lines = sorted(json.dumps([sorted(r["labels"]), props(r)], default=str) for r in nodes)
     lines += sorted(json.dumps([r["type"], r["start"], r["end"], props(r)], default=str) for r in rels)
