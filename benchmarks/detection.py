@@ -11,7 +11,14 @@
   structure, timed against the full computation with the same previous; the two outputs must be equal.
 
 ER_BENCH_DETECT_NEO4J=0 skips the Neo4j paths (e.g. at sizes where no graph is loaded).
-The graph is loaded once with our loader before the Neo4j paths (not timed here; see the graph_load suite).
+ER_BENCH_DETECT_PATHS=neo4j-gds runs only the GDS path (the plain Cypher one takes long at 1M).
+The graph is loaded once before the Neo4j paths (not timed here; see the graph_load suite): with our online loader
+below 100k accounts, with the bulk import (`er neo4j import`) from 100k on, and not at all when the graph already
+holds this run folder's run (a bulk-imported graph is left in place: wiping millions of nodes online takes longer
+than importing them). ER_BENCH_DETECT_LOAD=online|bulk|reuse overrides that choice.
+Each Neo4j path reports its time per phase (reset, hubs, projection, components, facts = reading the facts out,
+finish = the shared DuckDB finishing and files, write rings / write signals / complete / marks = write-back) and
+the server's memory (peak RSS of its JVM, heap and page cache settings) and store size on disk.
 Each path's counts (accounts, rings, bridges, ...) must agree with the in-process one (ring_events aside: each
 Neo4j detection diffs against the one written before it). The ratio is the Neo4j
 path's time over the in-process time (how many times slower the server path is).
@@ -73,13 +80,81 @@ def _incremental(run_dir: Path) -> dict[str, Any]:
                 "new_accounts": result.counts["accounts"] - earlier.counts["accounts"]}
 
 
-def _neo4j(driver: Any, database: str, use_gds: bool) -> tuple[float, dict[str, int], str]:
+def _neo4j(driver: Any, database: str, use_gds: bool) -> tuple[float, dict[str, int], str, dict[str, float]]:
     from entity_resolution.detect.graph import detect_graph
+
+    marks: dict[str, float] = {}
+    phases: dict[str, float] = {}
+
+    def progress(phase: str, done: bool, message: str = "") -> None:
+        if done:
+            phases[phase] = round(time.perf_counter() - marks[phase], 2)
+        else:
+            marks[phase] = time.perf_counter()
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        result = detect_graph(driver, Path(tmp), database=database, use_gds=use_gds)
-        return time.perf_counter() - start, dict(result.counts), result.backend
+        result = detect_graph(driver, Path(tmp), database=database, use_gds=use_gds, progress=progress)
+        seconds = time.perf_counter() - start
+    # what no phase covers: the previous detection read, undo check, and the finishing step (DuckDB + files)
+    phases["finish and other"] = round(seconds - sum(phases.values()), 2)
+    return seconds, dict(result.counts), result.backend, phases
+
+
+def _server_facts(database: str) -> dict[str, Any]:
+    """Peak RSS of the managed server's JVM, its heap and page cache settings, and the store size on disk."""
+    from entity_resolution.graph.server import ServerConfig, ServerPaths
+
+    config = ServerConfig.from_env()
+    paths = ServerPaths.of(config)
+    facts: dict[str, Any] = {"heap": config.heap, "pagecache": config.pagecache}
+    try:
+        pid = int(json.loads(paths.state_file.read_text(encoding="utf-8"))["pid"])
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                facts[line.split(":")[0]] = f"{int(line.split()[1]) // 1024} MiB"
+    except (OSError, ValueError, KeyError):
+        pass
+    store = paths.home / "data" / "databases" / database
+    if store.is_dir():
+        facts["store_mib"] = round(sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 2**20)
+    return facts
+
+
+def _graph_holds(driver: Any, database: str, run_dir: Path) -> bool:
+    from entity_resolution.detect.graph import current_run
+    from entity_resolution.errors import GraphError
+
+    run_id = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["run_id"]
+    try:
+        return current_run(driver, database)[0] == run_id
+    except GraphError:
+        return False
+
+
+def _load_graph(size: int, run_dir: Path, database: str) -> tuple[str, float]:
+    """Put the run into the graph (see the module doc); returns how and the seconds it took."""
+    from entity_resolution.graph.bulk_import import bulk_import
+    from entity_resolution.graph.loader import load_run
+    from entity_resolution.graph.server import ServerConfig
+    from entity_resolution.settings import Settings
+
+    from .graph_load import _connect, _reset
+
+    how = os.environ.get("ER_BENCH_DETECT_LOAD")
+    driver, _, _ = _connect()
+    start = time.perf_counter()
+    try:
+        if how is None:
+            how = "reuse" if _graph_holds(driver, database, run_dir) else "bulk" if size >= 100_000 else "online"
+        if how == "online":
+            _reset(driver, database)
+            load_run(driver, run_dir, database=database, batch_size=Settings().batch_size)
+    finally:
+        driver.close()
+    if how == "bulk":  # stops and starts the server: the driver above is closed first
+        bulk_import(ServerConfig.from_env(), run_dir, database=database, force=True)
+    return how, time.perf_counter() - start
 
 
 def run_suite(size: int, repeat: int = 1, neo4j: bool | None = None) -> dict[str, Any]:
@@ -99,27 +174,32 @@ def run_suite(size: int, repeat: int = 1, neo4j: bool | None = None) -> dict[str
     say(f"detection {size:,}: incremental against a detection {INCREMENTAL_DAYS} days earlier")
     incremental = _incremental(run_dir)
     out["incremental"] = incremental
+    phases: dict[str, list[dict[str, float]]] = {}
     if neo4j:
         from entity_resolution.detect.graph import has_gds
-        from entity_resolution.graph.loader import load_run
 
         from .graph_load import _connect, _reset
 
         database = Settings().neo4j_database
-        driver, _, _ = _connect()
+        say(f"detection {size:,}: loading the graph")
+        how, load_s = _load_graph(size, run_dir, database)
+        out["graph_load"] = {"how": how, "seconds": round(load_s, 1)}
+        driver, _, _ = _connect()  # a new driver: a bulk import restarts the server
         try:
-            _reset(driver, database)
-            say(f"detection {size:,}: loading the graph")
-            load_run(driver, run_dir, database=database, batch_size=Settings().batch_size)
+            wanted = os.environ.get("ER_BENCH_DETECT_PATHS", "neo4j-gds,neo4j-cypher").split(",")
             paths = [("neo4j-gds", True)] if has_gds(driver, database) else []
             paths.append(("neo4j-cypher", False))
-            for name, use_gds in paths:
+            for name, use_gds in [p for p in paths if p[0] in wanted]:
                 for i in range(repeat):
                     say(f"detection {size:,}: {name}, repeat {i + 1}/{repeat}")
-                    seconds, counts[name], backend = _neo4j(driver, database, use_gds)
+                    seconds, counts[name], backend, parts = _neo4j(driver, database, use_gds)
+                    say(f"detection {size:,}: {name} {seconds:.1f} s: {parts}")
                     times.setdefault(name, []).append(seconds)
+                    phases.setdefault(name, []).append(parts)
                     assert backend == name, (backend, name)
-            _reset(driver, database)
+            out["server"] = _server_facts(database)
+            if how == "online":
+                _reset(driver, database)
         finally:
             driver.close()
     best = {k: min(v) for k, v in times.items()}
@@ -130,7 +210,8 @@ def run_suite(size: int, repeat: int = 1, neo4j: bool | None = None) -> dict[str
 
     for k in times:
         out[k] = {"seconds": best[k], "repeats": [round(t, 2) for t in times[k]], "counts": counts[k],
-                  "accounts_per_s": size / best[k], "same_counts_as_in_process": same(k)}
+                  "accounts_per_s": size / best[k], "same_counts_as_in_process": same(k),
+                  "phases": phases.get(k, [])}
     rows = [Row("detection (s)", best["in-process"], k, best[k], "s", None,
                 "same counts as in-process (ring_events aside): " + ("yes" if same(k) else "NO"))
             for k in best if k != "in-process"]

@@ -115,12 +115,13 @@ def graph_facts(driver: Driver, settings: DetectSettings, *, det_id: str, databa
             hubs = run.read("detect/hubs", threshold=threshold, detection_id=det_id)
             run.auto("detect/link_entities", as_of=as_of, threshold=threshold, detection_id=det_id)
         projected = False
-        with run.step("components"):
-            if gds:
+        if gds:
+            with run.step("projection"):  # its own phase: at scale it and the algorithm cost differently
                 projected = _project(run, graph_name)
-                if projected:
-                    run.read("detect/gds_components", graph=graph_name)
-            else:
+        with run.step("components"):
+            if projected:
+                run.read("detect/gds_components", graph=graph_name)
+            elif not gds:
                 run.auto("detect/apoc_components")
         with run.step("facts"):
             accounts = run.read("detect/account_facts", as_of=as_of)

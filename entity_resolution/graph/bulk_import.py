@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -79,8 +79,8 @@ def _evidence_select() -> str:
     return ", ".join(c for f in FIELDS for c in (f"evidence.ev_{f}", _dbl(f"evidence.mw_{f}")))
 
 
-def _accounts_sql() -> str:
-    return f"SELECT account_id FROM ({_STEP_SQL['accounts']})"
+def _accounts_sql(steps: Mapping[str, str]) -> str:
+    return f"SELECT account_id FROM ({steps['accounts']})"
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,13 @@ class ImportFile:
     sql: str  # DuckDB, one parameter: $run_id
 
 
-def import_files() -> list[ImportFile]:
-    """Every node label and relationship type `load_run` writes (bookkeeping nodes aside)."""
-    s = _STEP_SQL
-    accounts = _accounts_sql()
+def import_files(steps: Mapping[str, str] | None = None) -> list[ImportFile]:
+    """Every node label and relationship type `load_run` writes (bookkeeping nodes aside).
+
+    steps: the rows of each loader step as SQL; default the step queries themselves (export_files passes
+    the temporary tables it materialised them into)."""
+    s = _STEP_SQL if steps is None else steps
+    accounts = _accounts_sql(s)
     files = [
         ImportFile("nodes", "Account",
                    ("account_id:ID(Account)", "created_at:datetime", "country", "email_disposable:boolean",
@@ -162,9 +165,17 @@ def export_files(run_dir: Path, run_id: str, folder: Path) -> Export:
     con = open_run_db(RunPaths(run_dir).db)  # reads hashed identifiers if the run is pseudonymised
     try:
         register_levels(con, run_dir)
+        # Each step's rows are read by several files (a used_* step by its nodes and its relationships, the
+        # accounts by every relationship's filter) and counted for LoadStep: evaluated once into a temporary
+        # table (in memory, spilling to the run's temp folder), not once per use (docs/performance.md: the CSV
+        # formatting, not these queries, is most of the export time).
+        step_rows: dict[str, int] = {}
+        for step, _name, sql in STEPS:
+            con.execute(f"CREATE TEMP TABLE {_step_table(step)} AS {sql}")  # our constant names and SQL
+            step_rows[step] = int(scalar(con, f"SELECT count(*) FROM {_step_table(step)}"))
         counts: dict[tuple[str, str], int] = {}
         args: list[str] = []
-        for item in import_files():
+        for item in import_files({step: f"SELECT * FROM {_step_table(step)}" for step, _n, _s in STEPS}):
             stem = f"{item.kind}-{item.name}"
             header, data = folder / f"{stem}.header.csv", folder / f"{stem}.csv"
             header.write_text(",".join(item.header) + "\n", encoding="utf-8")
@@ -173,10 +184,13 @@ def export_files(run_dir: Path, run_id: str, folder: Path) -> Export:
             counts[(item.kind, item.name)] = int(written[0][0])
             args.append(f"--{item.kind}={item.name}={header},{data}")
         multiline = int(scalar(con, MULTILINE_SQL)) > 0
-        step_rows = {step: int(scalar(con, f"SELECT count(*) FROM ({sql})")) for step, _name, sql in STEPS}
     finally:
         con.close()
     return Export(folder, counts, args, multiline, step_rows)
+
+
+def _step_table(step: str) -> str:
+    return f"bulk_step_{step}"
 
 
 # --- the import -------------------------------------------------------------------------------------------

@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from neo4j import Driver, GraphDatabase, NotificationDisabledClassification
-from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConfigurationError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from ..errors import GraphError
 from ..settings import Settings
@@ -27,6 +34,9 @@ FIRST_DELAY = 0.5  # seconds before the second attempt; doubles up to MAX_DELAY
 MAX_DELAY = 4.0
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")  # +s: TLS, +ssc: self-signed TLS
 CONNECT_TIMEOUT = 5.0  # per TCP connection attempt: a silently dropped port must not eat the whole budget
+# The server's answer when a session names a database the DBMS does not have (with neo4j:// the driver gets
+# it while fetching the routing table for that database, with bolt:// on the first query).
+DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 
 
 def resolve(settings: Settings) -> tuple[str, str, str]:
@@ -97,19 +107,25 @@ def graph_session(settings: Settings) -> Iterator[Driver]:
     uri, user, password = resolve(settings)
     driver = _verified(uri, user, password, settings)
     try:
-        with graph_errors(uri):
+        with graph_errors(uri, settings.neo4j_database):
             yield driver
     finally:
         driver.close()
 
 
 @contextmanager
-def graph_errors(uri: str) -> Iterator[None]:
+def graph_errors(uri: str, database: str | None = None) -> Iterator[None]:
     """Turn the connection's failures into one-line GraphErrors. Other Neo4j errors (a bad query) stay bugs."""
     try:
         yield
     except AuthError as exc:
         raise GraphError(f"Neo4j at {uri} refused the credentials: {_reason(exc)}") from exc
+    except ClientError as exc:  # after AuthError, one of its subclasses
+        if exc.code != DATABASE_NOT_FOUND:
+            raise
+        name = repr(database) if database else "the database asked for"
+        raise GraphError(f"Neo4j at {uri} has no database {name}: pass an existing one with --neo4j-database "
+                         "(Neo4j Community serves a single user database, `neo4j`)") from exc
     except TRANSIENT as exc:
         raise GraphError(f"lost Neo4j at {uri} ({_reason(exc)}); once it is back, run the same command again: "
                          "loads resume where they stopped and detection starts afresh") from exc

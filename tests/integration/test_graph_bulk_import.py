@@ -20,10 +20,10 @@ from neo4j_support import managed_driver
 from entity_resolution import pipeline
 from entity_resolution.demo.generator import GeneratedPaths
 from entity_resolution.errors import GraphError
-from entity_resolution.graph.bulk_import import bulk_import
+from entity_resolution.graph.bulk_import import bulk_import, import_files
 from entity_resolution.graph.loader import load_run
 from entity_resolution.graph.server import ServerConfig
-from entity_resolution.graph.snapshot import snapshot
+from entity_resolution.graph.snapshot import snapshot, wipe
 from entity_resolution.ingest import Inputs
 from entity_resolution.settings import Settings
 
@@ -82,6 +82,10 @@ def test_bulk_import_gives_the_online_graph_and_takes_later_runs(
     # the reference: online loads of the early run, then of the later one on top
     online_early = load_run(graph, demo_runs["early"])
     early_graph, early_books, early_schema = snapshot(graph), _bookkeeping(graph), _schema(graph)
+    # the comparison below covers every label and type the import writes, each with data in it
+    assert {f.name for f in import_files() if f.kind == "nodes"} == set(dict(early_graph.labels))
+    assert {f.name for f in import_files() if f.kind == "relationships"} == set(dict(early_graph.types))
+    assert all(n > 0 for _, n in (*early_graph.labels, *early_graph.types))
     online_full = load_run(graph, demo_runs["full"])
     full_graph, full_books = snapshot(graph), _bookkeeping(graph)
     assert online_full.retired_links > 0  # the later run retires links: the incremental path is exercised
@@ -95,7 +99,9 @@ def test_bulk_import_gives_the_online_graph_and_takes_later_runs(
     # A new driver: the import restarts the database's transaction ids, so the bookmarks the old driver's
     # execute_query kept point past them (Neo.TransientError.Transaction.BookmarkTimeout).
     with closing(managed_driver()) as fresh:
-        assert snapshot(fresh) == early_graph  # every node, relationship, property and type
+        imported = snapshot(fresh)
+        assert (imported.labels, imported.types) == (early_graph.labels, early_graph.types)
+        assert imported == early_graph  # every node, relationship, property, value and value type
         assert _bookkeeping(fresh) == early_books
         assert _schema(fresh) == early_schema
 
@@ -110,3 +116,35 @@ def test_bulk_import_gives_the_online_graph_and_takes_later_runs(
             online_full.rows, online_full.retired_links, online_full.removed_entities)
         assert snapshot(fresh) == full_graph
         assert _bookkeeping(fresh) == full_books
+
+
+@pytest.mark.neo4j
+def test_the_digest_sees_value_types_not_only_text() -> None:
+    """What makes the comparison above strict: a datetime the importer parsed as text, with an offset instead of
+    the zone id, or a count as a double would each give the same digest if only values' text were compared."""
+    # its own driver: one opened before an import holds bookmarks the restarted database has not reached
+    with closing(managed_driver()) as graph:
+        wipe(graph)
+        try:
+            _digest_sees_types(graph)
+        finally:
+            wipe(graph)
+
+
+def _digest_sees_types(graph: neo4j.Driver) -> None:
+    graph.execute_query("CREATE (:Account {account_id: 'a', created_at: datetime('2024-01-02T03:04:05[UTC]')})"
+                        "-[:USED_DEVICE {count: 2}]->(:Device {device_id: 'd'})")
+    base = snapshot(graph)
+    variants = [
+        "MATCH (a:Account) SET a.created_at = toString(a.created_at)",
+        "MATCH (a:Account) SET a.created_at = datetime('2024-01-02T03:04:05+00:00')",
+        "MATCH (a:Account) SET a.created_at = localdatetime('2024-01-02T03:04:05')",
+        "MATCH ()-[u:USED_DEVICE]->() SET u.count = 2.0",
+    ]
+    for change in variants:
+        graph.execute_query("MATCH (n) DETACH DELETE n")
+        graph.execute_query("CREATE (:Account {account_id: 'a', created_at: datetime('2024-01-02T03:04:05[UTC]')})"
+                            "-[:USED_DEVICE {count: 2}]->(:Device {device_id: 'd'})")
+        assert snapshot(graph) == base
+        graph.execute_query(change)
+        assert snapshot(graph) != base, change

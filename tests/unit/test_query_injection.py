@@ -72,7 +72,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     (_ER + "graph/loader.py", "load_run"): "count(*) around a STEPS query (or its delta)",
     (_ER + "graph/loader.py", "_delta"): "catalog from (prev, cur), step names and SQL from STEPS",
     (_ER + "graph/evidence.py", "register_levels"): "gamma column names of FIELDS (model.py's comparison names)",
-    (_ER + "graph/bulk_import.py", "export_files"): "import_files() SQL (our constant) and STEPS; "
+    (_ER + "graph/bulk_import.py", "export_files"): "import_files() SQL (our constant), STEPS and step table names; "
                                                     "run id and file path are $params",
     # detection
     (_ER + "detect/finish.py", "finish"): "_SIGNATURE column names; our own SQL snippets and a true/false",
