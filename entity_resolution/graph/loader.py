@@ -42,6 +42,13 @@ def accounts_sql(only: str = "") -> str:
     return f"SELECT account_id, created_at, country, email_disposable FROM std_accounts {only}ORDER BY account_id"
 
 
+def ip_prefixes_sql(only: str = "") -> str:
+    return ("SELECT DISTINCT value, prefix FROM ("
+            "  SELECT ip AS value, ip_prefix AS prefix FROM std_devices"
+            "  UNION ALL SELECT signup_ip, signup_ip_prefix FROM std_accounts"
+            f") WHERE value IS NOT NULL AND prefix IS NOT NULL {only}ORDER BY value")
+
+
 def matches_sql(only: str = "") -> str:
     return ("SELECT unique_id_l AS l, unique_id_r AS r, match_probability, match_weight, personal_weight, "
             "same_person, " + EVIDENCE_SQL + " "  # evidence per field (graph/evidence.py)
@@ -58,11 +65,7 @@ STEPS: list[tuple[str, str, str]] = [
     ("used_device", "load/merge_used_device", used_sql("device")),
     ("used_card", "load/merge_used_card", used_sql("card")),
     ("used_ip", "load/merge_used_ip", used_sql("ip")),
-    ("ip_prefixes", "load/merge_ip_prefixes",
-     "SELECT DISTINCT value, prefix FROM ("
-     "  SELECT ip AS value, ip_prefix AS prefix FROM std_devices"
-     "  UNION ALL SELECT signup_ip, signup_ip_prefix FROM std_accounts"
-     ") WHERE value IS NOT NULL AND prefix IS NOT NULL ORDER BY value"),
+    ("ip_prefixes", "load/merge_ip_prefixes", ip_prefixes_sql()),
     ("matches", "load/merge_matches", matches_sql()),
 ]
 
@@ -71,13 +74,20 @@ STEPS: list[tuple[str, str, str]] = [
 # payment rows, and those re-profiled and re-scored), which it lists in INCREMENTAL_AFFECTED. Every row of these
 # steps carries its account ids, so the rows of other accounts are the same in both runs and the delta is
 # found among the affected accounts' rows alone: the same rows, without aggregating 2 x 3.8M identifier
-# uses at 1M accounts. Memberships (entities merge and grow around affected accounts) and the IP prefixes
-# (no account id) are compared in full.
+# uses at 1M accounts. Memberships (entities merge and grow around affected accounts) are compared in full.
+# An IP prefix row carries no account id, but one that is new must come from an affected account's row: both
+# runs' rows are compared for the IPs those rows hold (_AFFECTED_IPS, from the current run, made first).
 _IN_AFFECTED = f"IN (SELECT account_id FROM cur.main.{INCREMENTAL_AFFECTED})"
+_AFFECTED_IPS = "delta_affected_ips"
+_AFFECTED_IPS_SQL = (
+    f"CREATE OR REPLACE TEMP TABLE {_AFFECTED_IPS} AS "
+    f"SELECT ip AS value FROM std_devices WHERE account_id {_IN_AFFECTED} "
+    f"UNION SELECT signup_ip FROM std_accounts WHERE account_id {_IN_AFFECTED}")
 _AFFECTED_ONLY: dict[str, str] = {
     "accounts": accounts_sql(f"WHERE account_id {_IN_AFFECTED} "),
     **{f"used_{k}": used_sql(k, f"AND account_id {_IN_AFFECTED} ") for k in ("email", "phone", "device", "card",
                                                                            "ip")},
+    "ip_prefixes": ip_prefixes_sql(f"AND value IN (SELECT value FROM temp.main.{_AFFECTED_IPS}) "),
     "matches": matches_sql(f"WHERE unique_id_l {_IN_AFFECTED} OR unique_id_r {_IN_AFFECTED} "),
 }
 
@@ -184,6 +194,8 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     del records
     con = _open(db_path, since)
     affected_only = since is not None and _built_on(con, manifest, since)
+    if affected_only:
+        con.execute(_AFFECTED_IPS_SQL)  # the current run's tables (published ones if pseudonymised)
     register_levels(con, run_dir)
     rows_out: dict[str, int] = {}
     resumed: dict[str, int] = {}
