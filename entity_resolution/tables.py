@@ -28,6 +28,9 @@ PROFILES, PREDICTIONS, ENTITIES = "profiles", "predictions", "entities"
 RESOLUTION_HUBS, RESOLUTION_SHARED = "resolution_hubs", "resolution_shared"
 # match/resolve.py: reviewers' must- and cannot-links and what the clustering did with each (`er review`)
 REVIEW_CONSTRAINTS = "review_constraints"
+# match/incremental.py: an incremental run's affected accounts, the only ones whose rows differ from its
+# baseline's (the delta load compares those alone, graph/loader.py)
+INCREMENTAL_AFFECTED = "incremental_affected"
 
 # What a reader of a finished run folder may count on finding.
 RUN_TABLES = (*STD_TABLES, IDENTIFIER_OBSERVATIONS, PROFILES, PREDICTIONS, ENTITIES, RESOLUTION_HUBS)

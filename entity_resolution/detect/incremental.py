@@ -1,23 +1,26 @@
-"""Incremental structure: reuse the previous detection's components, parts and bridges where nothing changed.
+"""Incremental structure: reuse the previous detection's components where nothing changed.
 
-`structure.analyse` is a function of the shared-edge set (entity, kind, value: every entity linked to every
-shared non-hub identifier it used) and of bridge_min_part_entities alone, and it is local to each connected
-component: a component's id, parts, articulation points, bridges and the attachment of its bridge entities
-depend on that component's edges only. So:
+The components (`structure.components`) are a function of the shared-edge set (entity, kind, value: every
+entity linked to every shared non-hub identifier it used), and a component's id depends on its own edges
+only. So:
 
 1. the new edge set is computed in full (SQL, as of the new as_of, with the new hub threshold);
 2. it is compared with the previous detection's edge set (saved in its folder): every node (entity or
    identifier) on an edge present in only one of the two is *changed*;
 3. a previous component holding no changed node is *clean*: all edges at its nodes are the same, so it is a
-   whole component of the new graph with exactly the same edges, and its previous analysis is reused;
+   whole component of the new graph with exactly the same edges, and its previous id carries over;
 4. the remaining edges (changed components, and everything new) are a union of whole components of the
-   new graph: they are analysed afresh and the two results merged.
+   new graph: their components are found afresh and the two results merged.
 
 Hub threshold or hub-set changes, an earlier or later as_of, new accounts, entities that gained, lost or
 changed accounts: all of them show up as edge differences, so the merged result is the full analysis, by
 construction. The full analysis is used instead when there is no usable saved state (no previous, an `er
-detect` export from Neo4j, a different bridge_min_part_entities or state version) or when the changed
-components hold more than MAX_SHARE of the edges (nothing to gain); the manifest says which and why.
+detect` export from Neo4j, other detection parameters or state version) or when the changed components hold
+more than MAX_SHARE of the edges (nothing to gain); the manifest says which and why.
+
+Version 1 of the state also held each component's cut points and parts (an articulation-point analysis no
+output had read since the evidence rules, evidence.py, took over rings and bridges): version 2 drops it, and
+a version 1 state is not reused (one full analysis, then incremental again).
 """
 
 from __future__ import annotations
@@ -33,12 +36,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .settings import DetectSettings
-from .structure import BridgeFact, Structure, analyse
+from .structure import components
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 MAX_SHARE = 0.5  # above this share of edges in changed components, analyse everything
-EDGES, NODES, BRIDGES = "detect_state_edges", "detect_state_nodes", "detect_state_bridges"
-STATE_FILES = (EDGES, NODES, BRIDGES)
+EDGES, NODES = "detect_state_edges", "detect_state_nodes"
+STATE_FILES = (EDGES, NODES)
 ENTITY = "entity"  # node_kind of entity nodes (identifier nodes carry their kind: device, card, ...)
 
 EDGE_SCHEMA = pa.schema([("entity_id", pa.string()), ("kind", pa.string()), ("value", pa.string())])
@@ -46,18 +49,6 @@ NODE_SCHEMA = pa.schema([
     ("node_kind", pa.string()),
     ("node_value", pa.string()),
     ("component_id", pa.string()),
-    ("part_id", pa.string()),
-    ("is_bridge", pa.bool_()),
-])
-IDENT = pa.struct([("kind", pa.string()), ("value", pa.string())])
-BRIDGE_SCHEMA = pa.schema([
-    ("bridge_kind", pa.string()),
-    ("bridge_value", pa.string()),
-    ("component_id", pa.string()),
-    ("split_sizes", pa.list_(pa.int64())),
-    ("entity_ids", pa.list_(pa.string())),
-    ("via", pa.list_(IDENT)),
-    ("part_ids", pa.list_(pa.string())),
 ])
 
 
@@ -67,16 +58,14 @@ class StructureResult:
 
     edges: pa.Table  # EDGE_SCHEMA: the full shared-edge set
     nodes: pa.Table  # NODE_SCHEMA: every entity and identifier on a shared edge
-    bridges: tuple[BridgeFact, ...]
     info: dict[str, Any] = field(default_factory=dict)  # mode, reason, counts (for the manifest)
 
     def state_tables(self) -> dict[str, pa.Table]:
-        return {EDGES: self.edges, NODES: self.nodes, BRIDGES: bridges_table(self.bridges)}
+        return {EDGES: self.edges, NODES: self.nodes}
 
     def entities(self) -> pa.Table:
         t = self.nodes.filter(pc.equal(self.nodes["node_kind"], ENTITY))
-        return pa.table({"entity_id": t["node_value"], "component_id": t["component_id"], "part_id": t["part_id"],
-                         "is_bridge": t["is_bridge"]})
+        return pa.table({"entity_id": t["node_value"], "component_id": t["component_id"]})
 
     def identifiers(self) -> pa.Table:
         t = self.nodes.filter(pc.not_equal(self.nodes["node_kind"], ENTITY))
@@ -88,41 +77,11 @@ def state_manifest(settings: DetectSettings) -> dict[str, Any]:
             "files": [f"{name}.parquet" for name in STATE_FILES]}
 
 
-def nodes_table(structure: Structure) -> pa.Table:
-    ents = list(structure.entity_component)
-    idents = list(structure.ident_component)
-    return pa.table({
-        "node_kind": [ENTITY] * len(ents) + [k for k, _ in idents],
-        "node_value": ents + [v for _, v in idents],
-        "component_id": [structure.entity_component[e] for e in ents]
-        + [structure.ident_component[i] for i in idents],
-        "part_id": [structure.entity_part.get(e) for e in ents] + [structure.ident_part.get(i) for i in idents],
-        "is_bridge": [e in structure.bridge_entities for e in ents] + [False] * len(idents),
-    }, schema=NODE_SCHEMA)
-
-
-def bridges_table(bridges: tuple[BridgeFact, ...]) -> pa.Table:
-    return pa.Table.from_pylist([{
-        "bridge_kind": b.kind, "bridge_value": b.value, "component_id": b.component_id,
-        "split_sizes": list(b.split_sizes), "entity_ids": list(b.entity_ids),
-        "via": [{"kind": k, "value": v} for k, v in b.via], "part_ids": list(b.part_ids),
-    } for b in bridges], schema=BRIDGE_SCHEMA)
-
-
-def bridges_from_table(table: pa.Table) -> list[BridgeFact]:
-    return [BridgeFact(
-        kind=r["bridge_kind"], value=r["bridge_value"], component_id=r["component_id"],
-        split_sizes=tuple(r["split_sizes"]), entity_ids=tuple(r["entity_ids"]),
-        via=tuple((v["kind"], v["value"]) for v in r["via"]), part_ids=tuple(r["part_ids"]),
-    ) for r in table.to_pylist()]
-
-
 @dataclass(frozen=True)
 class PreviousState:
     source: str
     edges: pa.Table
     nodes: pa.Table
-    bridges: pa.Table
 
 
 def read_state(folder: Path, settings: DetectSettings) -> PreviousState | str:
@@ -138,6 +97,7 @@ def read_state(folder: Path, settings: DetectSettings) -> PreviousState | str:
         return "the previous detection saved no structure state (a Neo4j export or an older version)"
     if saved.get("version") != STATE_VERSION:
         return f"the previous structure state has version {saved.get('version')}, this code reads {STATE_VERSION}"
+    # conservative: a state saved under other parameters is not reused, though components do not read this one
     if saved.get("bridge_min_part_entities") != settings.bridge_min_part_entities:
         return (f"bridge_min_part_entities changed ({saved.get('bridge_min_part_entities')} -> "
                 f"{settings.bridge_min_part_entities})")
@@ -149,24 +109,27 @@ def read_state(folder: Path, settings: DetectSettings) -> PreviousState | str:
         tables = {name: pq.read_table(p) for name, p in paths.items()}
         edges = tables[EDGES].select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
         nodes = tables[NODES].select(NODE_SCHEMA.names).cast(NODE_SCHEMA)
-        bridges = tables[BRIDGES].select(BRIDGE_SCHEMA.names).cast(BRIDGE_SCHEMA)
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         return f"the previous structure state is unreadable ({exc})"
-    return PreviousState(source=str(folder), edges=edges, nodes=nodes, bridges=bridges)
+    return PreviousState(source=str(folder), edges=edges, nodes=nodes)
 
 
-def _analyse_all(edges: pa.Table, settings: DetectSettings) -> tuple[pa.Table, tuple[BridgeFact, ...]]:
-    structure = analyse(zip(edges["entity_id"].to_pylist(), edges["kind"].to_pylist(), edges["value"].to_pylist(),
-                            strict=True), settings.bridge_min_part_entities)
-    return nodes_table(structure), structure.bridges
+def _analyse_all(edges: pa.Table) -> pa.Table:
+    entity_component, ident_component = components(zip(
+        edges["entity_id"].to_pylist(), edges["kind"].to_pylist(), edges["value"].to_pylist(), strict=True))
+    return pa.table({
+        "node_kind": [ENTITY] * len(entity_component) + [k for k, _ in ident_component],
+        "node_value": list(entity_component) + [v for _, v in ident_component],
+        "component_id": list(entity_component.values()) + list(ident_component.values()),
+    }, schema=NODE_SCHEMA)
 
 
 def full(edges: pa.Table, settings: DetectSettings, reason: str) -> StructureResult:
-    nodes, bridges = _analyse_all(edges, settings)
-    components = len(set(nodes["component_id"].to_pylist())) if nodes.num_rows else 0
-    return StructureResult(edges=edges, nodes=nodes, bridges=bridges, info={
+    nodes = _analyse_all(edges)
+    found = len(set(nodes["component_id"].to_pylist())) if nodes.num_rows else 0
+    return StructureResult(edges=edges, nodes=nodes, info={
         "mode": "full", "reason": reason, "edges": edges.num_rows, "components_reused": 0,
-        "components_recomputed": components, "edges_analysed": edges.num_rows,
+        "components_recomputed": found, "edges_analysed": edges.num_rows,
     })
 
 
@@ -201,15 +164,12 @@ def incremental(con: duckdb.DuckDBPyConnection, edges: pa.Table, prev: PreviousS
     if edges.num_rows and rest.num_rows > MAX_SHARE * edges.num_rows:
         result = full(edges, settings, f"the changes reach {rest.num_rows:,} of {edges.num_rows:,} shared edges "
                                        f"(more than {MAX_SHARE:.0%}): a full analysis costs the same")
-        return StructureResult(edges=result.edges, nodes=result.nodes, bridges=result.bridges,
-                               info={**result.info, "edges_changed": changed})
+        return StructureResult(edges=result.edges, nodes=result.nodes, info={**result.info, "edges_changed": changed})
     clean = con.sql("SELECT * FROM x_clean").to_arrow_table().cast(NODE_SCHEMA)
     clean_components = set(pc.unique(clean["component_id"]).to_pylist())
-    new_nodes, new_bridges = _analyse_all(rest, settings)
-    reused_bridges = [b for b in bridges_from_table(prev.bridges) if b.component_id in clean_components]
-    bridges = tuple(sorted([*reused_bridges, *new_bridges], key=lambda b: (b.component_id, b.kind, b.value)))
+    new_nodes = _analyse_all(rest)
     recomputed = len(set(new_nodes["component_id"].to_pylist()))
-    return StructureResult(edges=edges, nodes=pa.concat_tables([clean, new_nodes]), bridges=bridges, info={
+    return StructureResult(edges=edges, nodes=pa.concat_tables([clean, new_nodes]), info={
         "mode": "incremental", "reason": f"reused the structure of {prev.source} for unchanged components",
         "edges": edges.num_rows, "edges_changed": changed, "edges_analysed": rest.num_rows,
         "components_reused": len(clean_components), "components_recomputed": recomputed,

@@ -21,26 +21,43 @@ from ..errors import GraphError
 from ..pseudonym import open_run_db, use_catalog
 from ..runfolder import RunFolder, RunPaths
 from ..runfolder import open as open_run_folder
-from ..tables import RUN_TABLES, require_tables
+from ..tables import INCREMENTAL_AFFECTED, RUN_TABLES, require_tables
 from .cypher import load_cypher, statements
 from .evidence import EVIDENCE_SQL, register_levels, set_display
 
 SCHEMA_VERSION = 1
 
 
-def used_sql(kind: str) -> str:
+def used_sql(kind: str, only: str = "") -> str:
     """One USED_* relationship per (account, identifier) of `kind`, aggregated from identifier_observations:
-    first and last use, number of uses, disputed payments (cards only; NULL for the other kinds)."""
+    first and last use, number of uses, disputed payments (cards only; NULL for the other kinds).
+    only: an extra condition on account_id (the delta load's affected accounts, _AFFECTED_ONLY)."""
     disputed = "count(*) FILTER (WHERE disputed)" if kind == "card" else "NULL::BIGINT"
     return ("SELECT account_id, value, min(observed_at) AS first_seen, max(observed_at) AS last_seen, "
             f"count(*) AS n, {disputed} AS disputed FROM identifier_observations WHERE kind = '{kind}' "
-            "GROUP BY account_id, value ORDER BY account_id, value")  # kind: one of ours (STEPS)
+            f"{only}GROUP BY account_id, value ORDER BY account_id, value")  # kind, only: ours (STEPS, below)
+
+
+def accounts_sql(only: str = "") -> str:
+    return f"SELECT account_id, created_at, country, email_disposable FROM std_accounts {only}ORDER BY account_id"
+
+
+def ip_prefixes_sql(only: str = "") -> str:
+    return ("SELECT DISTINCT value, prefix FROM ("
+            "  SELECT ip AS value, ip_prefix AS prefix FROM std_devices"
+            "  UNION ALL SELECT signup_ip, signup_ip_prefix FROM std_accounts"
+            f") WHERE value IS NOT NULL AND prefix IS NOT NULL {only}ORDER BY value")
+
+
+def matches_sql(only: str = "") -> str:
+    return ("SELECT unique_id_l AS l, unique_id_r AS r, match_probability, match_weight, personal_weight, "
+            "same_person, " + EVIDENCE_SQL + " "  # evidence per field (graph/evidence.py)
+            f"FROM predictions {only}ORDER BY l, r")
 
 
 # (step, cypher file, DuckDB query over the run's er.duckdb). Order matters: accounts before their uses.
 STEPS: list[tuple[str, str, str]] = [
-    ("accounts", "load/merge_accounts",
-     "SELECT account_id, created_at, country, email_disposable FROM std_accounts ORDER BY account_id"),
+    ("accounts", "load/merge_accounts", accounts_sql()),
     ("memberships", "load/merge_memberships",
      "SELECT account_id, entity_id, entity_size FROM entities ORDER BY account_id"),
     ("used_email", "load/merge_used_email", used_sql("email")),
@@ -48,16 +65,31 @@ STEPS: list[tuple[str, str, str]] = [
     ("used_device", "load/merge_used_device", used_sql("device")),
     ("used_card", "load/merge_used_card", used_sql("card")),
     ("used_ip", "load/merge_used_ip", used_sql("ip")),
-    ("ip_prefixes", "load/merge_ip_prefixes",
-     "SELECT DISTINCT value, prefix FROM ("
-     "  SELECT ip AS value, ip_prefix AS prefix FROM std_devices"
-     "  UNION ALL SELECT signup_ip, signup_ip_prefix FROM std_accounts"
-     ") WHERE value IS NOT NULL AND prefix IS NOT NULL ORDER BY value"),
-    ("matches", "load/merge_matches",
-     "SELECT unique_id_l AS l, unique_id_r AS r, match_probability, match_weight, personal_weight, "
-     "same_person, " + EVIDENCE_SQL + " "  # evidence per field (graph/evidence.py)
-     "FROM predictions ORDER BY l, r"),
+    ("ip_prefixes", "load/merge_ip_prefixes", ip_prefixes_sql()),
+    ("matches", "load/merge_matches", matches_sql()),
 ]
+
+# The delta load of an incremental run on top of `since` (match/incremental.py): the run copied since's
+# database and changed only the rows of its affected accounts (new accounts, accounts with new device or
+# payment rows, and those re-profiled and re-scored), which it lists in INCREMENTAL_AFFECTED. Every row of these
+# steps carries its account ids, so the rows of other accounts are the same in both runs and the delta is
+# found among the affected accounts' rows alone: the same rows, without aggregating 2 x 3.8M identifier
+# uses at 1M accounts. Memberships (entities merge and grow around affected accounts) are compared in full.
+# An IP prefix row carries no account id, but one that is new must come from an affected account's row: both
+# runs' rows are compared for the IPs those rows hold (_AFFECTED_IPS, from the current run, made first).
+_IN_AFFECTED = f"IN (SELECT account_id FROM cur.main.{INCREMENTAL_AFFECTED})"
+_AFFECTED_IPS = "delta_affected_ips"
+_AFFECTED_IPS_SQL = (
+    f"CREATE OR REPLACE TEMP TABLE {_AFFECTED_IPS} AS "
+    f"SELECT ip AS value FROM std_devices WHERE account_id {_IN_AFFECTED} "
+    f"UNION SELECT signup_ip FROM std_accounts WHERE account_id {_IN_AFFECTED}")
+_AFFECTED_ONLY: dict[str, str] = {
+    "accounts": accounts_sql(f"WHERE account_id {_IN_AFFECTED} "),
+    **{f"used_{k}": used_sql(k, f"AND account_id {_IN_AFFECTED} ") for k in ("email", "phone", "device", "card",
+                                                                           "ip")},
+    "ip_prefixes": ip_prefixes_sql(f"AND value IN (SELECT value FROM temp.main.{_AFFECTED_IPS}) "),
+    "matches": matches_sql(f"WHERE unique_id_l {_IN_AFFECTED} OR unique_id_r {_IN_AFFECTED} "),
+}
 
 ProgressFn = Callable[[str, int, int], None]  # (step, rows done, rows total)
 
@@ -161,13 +193,19 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
     )
     del records
     con = _open(db_path, since)
+    affected_only = since is not None and _built_on(con, manifest, since)
+    if affected_only:
+        con.execute(_AFFECTED_IPS_SQL)  # the current run's tables (published ones if pseudonymised)
     register_levels(con, run_dir)
     rows_out: dict[str, int] = {}
     resumed: dict[str, int] = {}
     try:
         with driver.session(database=database) as session:
             for step, cypher_name, step_sql in STEPS:
-                sql = _delta(con, step, step_sql) if since is not None else step_sql
+                if since is None:
+                    sql = step_sql
+                else:
+                    sql = _delta(con, step, _AFFECTED_ONLY.get(step, step_sql) if affected_only else step_sql)
                 total = scalar(con, f"SELECT count(*) FROM ({sql})")  # our own SQL
                 done = _done_rows(session, run_id, step)
                 if done:
@@ -183,6 +221,7 @@ def load_run(driver: Driver, run_dir: Path, *, database: str = "neo4j", batch_si
                 rows_out[step] = int(total)
         if since is not None:
             use_catalog(con, "cur")
+            # in full: a run that `er forget` rewrote lacks links of accounts it did not list as affected
             gone = [dict(zip(("l", "r"), row, strict=True)) for row in con.execute(
                 "SELECT unique_id_l, unique_id_r FROM prev.predictions "
                 "EXCEPT SELECT unique_id_l, unique_id_r FROM cur.predictions").fetchall()]
@@ -234,6 +273,15 @@ def _open(db_path: Path, since: Path | None) -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")
     use_catalog(con, "cur")
     return con
+
+
+def _built_on(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], since: Path) -> bool:
+    """Whether the run is an incremental run on top of `since` that listed its affected accounts."""
+    base = (manifest.get("incremental") or {}).get("base_run_id")
+    if base is None or base != open_run_folder(since).manifest.run_id:
+        return False
+    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE database_name = 'cur' AND schema_name = 'main' "
+                            "AND table_name = $t", {"t": INCREMENTAL_AFFECTED}).fetchall())
 
 
 def _delta(con: duckdb.DuckDBPyConnection, step: str, sql: str) -> str:

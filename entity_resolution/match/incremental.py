@@ -16,7 +16,7 @@ import duckdb
 
 from ..dbutil import scalar
 from ..ingest.standardise.observations import observations_sql
-from ..tables import IDENTIFIER_OBSERVATIONS, STD_TABLES, missing_tables
+from ..tables import IDENTIFIER_OBSERVATIONS, INCREMENTAL_AFFECTED, STD_TABLES, missing_tables
 from .hubs import SOURCES as HUB_SOURCES
 from .hubs import find_hubs
 from .model import BLOCKING_KEYS
@@ -88,6 +88,9 @@ def affected_accounts(con: duckdb.DuckDBPyConnection, hub_min_accounts: int) -> 
             UNION ALL {hub_holders}
         )
     """, {"cap": NAME_BLOCK_MAX_ACCOUNTS})
+    # Kept in er.duckdb: the only accounts whose standardised rows, identifier uses and predictions differ
+    # from the baseline's (the delta load compares those alone). Replaces a baseline's own list.
+    con.execute(f"CREATE OR REPLACE TABLE {INCREMENTAL_AFFECTED} AS SELECT account_id FROM inc_affected ORDER BY 1")
     return int(scalar(con, "SELECT count(*) FROM inc_affected"))
 
 
