@@ -209,6 +209,7 @@ class Raw:
     # data row k + #{gaps < k}. Only listed examples need it, so it is applied in Python, not per row.
     gaps: tuple[int, ...] = ()
     reported: frozenset[str] = frozenset()  # contract columns already reported (named twice, wrong type)
+    tidy: bool = False  # values already trimmed and blanks NULL (_tidy_expr applied while reading)
 
 
 FORMAT_NAMES: dict[Format, str] = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSON Lines"}
@@ -366,7 +367,7 @@ def _stage(
             variants = [c for c in raw.columns if c.lower() == col.name]
             shown = f"{variants[0]!r}: names are lower case" if variants else _listing(raw.columns)
             found.add(Problem(str(path), None, col.name, "a required column", shown))
-    if present:
+    if present and not raw.tidy:
         con.execute(_tidy_sql(table, sorted(present)))
     view = f"_er_stg_{source}"
     scratch.append(("VIEW", view))
@@ -396,13 +397,18 @@ def _untidy_sql(name: str) -> str:
     return f"({q} < '!' OR {' OR '.join(f'ends_with({q}, {b})' for b in _BLANKS)})"
 
 
-def _tidy_sql(table: str, names: list[str]) -> str:
-    """Trim values and turn blanks into NULL, updating only the rows that need it: trim() on every
-    value costs more than reading the file."""
+def _tidy_expr(name: str) -> str:
+    """The value of column `name` trimmed, blank -> NULL; trim() only where the cheap test says it would
+    change something: trim() on every value costs more than reading the file."""
     blanks = " || ".join(_BLANKS)
-    sets = ", ".join(
-        f"{_q(n)} = CASE WHEN {_untidy_sql(n)} THEN nullif(trim({_q(n)}, {blanks}), '') ELSE {_q(n)} END" for n in names
-    )
+    return f"CASE WHEN {_untidy_sql(name)} THEN nullif(trim({_q(name)}, {blanks}), '') ELSE {_q(name)} END"
+
+
+def _tidy_sql(table: str, names: list[str]) -> str:
+    """Tidy a staged table in place (JSON Lines, whose columns are known only once read), updating only
+    the rows that need it. CSV and Parquet apply _tidy_expr while reading instead: an UPDATE of a million
+    rows costs about as much as reading them (measured at 1M accounts, docs/performance.md)."""
+    sets = ", ".join(f"{_q(n)} = {_tidy_expr(n)}" for n in names)
     return f"UPDATE {table} SET {sets} WHERE {' OR '.join(_untidy_sql(n) for n in names)}"
 
 
@@ -488,7 +494,7 @@ def _stage_csv(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT {", ".join(_as(n) for n in present) or "NULL AS _er_none"}
+        SELECT {", ".join(_as(n, _tidy_expr(n)) for n in present) or "NULL AS _er_none"}
         FROM read_csv($path, header = true, auto_detect = false, columns = $columns,
                       delim = ',', quote = '"', escape = '"', store_rejects = true,
                       rejects_table = '{errors}', rejects_scan = '{scans}')
@@ -522,7 +528,8 @@ def _stage_csv(
         """
     ).fetchall()
     named = [n for n in header if not n.startswith("_er_ignored_")]
-    return Raw(named, "rowid + 1", rejected=len(gaps), gaps=tuple(int(g[0]) for g in gaps), reported=repeated)
+    return Raw(named, "rowid + 1", rejected=len(gaps), gaps=tuple(int(g[0]) for g in gaps), reported=repeated,
+               tidy=True)
 
 
 def _reject_found(error_type: str, message: str, text: str | None) -> str:
@@ -564,16 +571,17 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path, wante
                               f"a {types[want]} column"))
             reported.add(want)
     present = [n for n in wanted if n in columns and n not in reported]
-    select = "".join(", " + _as(n, f"CAST({_q(n)} AS VARCHAR)") for n in present)
+    typed = "".join(", " + _as(n, f"CAST({_q(n)} AS VARCHAR)") for n in present)
+    tidied = "".join(", " + _as(n, _tidy_expr(n)) for n in present)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT file_row_number + 1 AS _row{select}
-        FROM read_parquet($path, file_row_number = true)
+        SELECT _row{tidied}
+        FROM (SELECT file_row_number + 1 AS _row{typed} FROM read_parquet($path, file_row_number = true))
         """,
         {"path": str(path)},
     )
-    return Raw(columns, "_row", reported=frozenset(reported))
+    return Raw(columns, "_row", reported=frozenset(reported), tidy=True)
 
 
 def _stage_jsonl(
