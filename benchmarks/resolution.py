@@ -169,8 +169,8 @@ def _tree_rss(pid: int) -> int:
 
 
 def ours_engine(size: int, out: str, engine: str) -> dict[str, Any]:
-    """pipeline.run on one engine, with the peak resident memory of this process and its children (sampled every
-    0.2 s: Spark's JVM is a child process, which this process's own VmHWM does not count)."""
+    """pipeline.run on one engine (other settings from ER_* variables), with the peak resident memory of this
+    process and its children (sampled every 0.2 s: Spark's JVM is a child process, which VmHWM does not count)."""
     import os
     import threading
 
@@ -188,7 +188,8 @@ def ours_engine(size: int, out: str, engine: str) -> dict[str, Any]:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     start = time.perf_counter()
-    result = run(paths, Path(out), Settings(engine=engine))
+    # ER_* variables apply (e.g. ER_SPARK_DRIVER_MEMORY=8g at 1M: Spark's default 1g driver is too small there)
+    result = run(paths, Path(out), Settings.load(engine=engine))
     wall = time.perf_counter() - start
     stop.set()
     sampler.join()
