@@ -239,6 +239,14 @@ def engines_suite(size: int, repeat: int = 1) -> dict[str, Any]:
                 "(FROM read_parquet($b) EXCEPT FROM read_parquet($a)))",
                 {"a": str(Path(tmp) / "duckdb-0" / "entities.parquet"),
                  "b": str(Path(tmp) / "spark-0" / "entities.parquet")}).fetchall()[0][0] == 0
+            # links: pairs in one run only, same_person differing, the largest match-weight difference
+            links = con.execute(
+                "SELECT count(*) FILTER (WHERE s.match_weight IS NULL OR d.match_weight IS NULL), "
+                "count(*) FILTER (WHERE s.same_person IS DISTINCT FROM d.same_person), "
+                "max(abs(s.match_weight - d.match_weight)) "
+                "FROM read_parquet($s) s FULL JOIN read_parquet($d) d USING (account_id_l, account_id_r)",
+                {"d": str(Path(tmp) / "duckdb-0" / "links.parquet"),
+                 "s": str(Path(tmp) / "spark-0" / "links.parquet")}).fetchall()[0]
     best = {k: min((r[0] for r in v), key=lambda r: r["wall_s"]) for k, v in runs.items()}
     d, s = best["duckdb"], best["spark"]
     gib = 2**30
@@ -246,7 +254,9 @@ def engines_suite(size: int, repeat: int = 1) -> dict[str, Any]:
             Row("peak memory, process tree", s["peak_tree_bytes"] / gib, "duckdb engine",
                 d["peak_tree_bytes"] / gib, "GiB", note="Spark: driver JVM + Python workers + our process"),
             Row("pairs scored (blocked)", pairs, "duckdb engine", pairs, "pairs", note="same blocking rules"),
-            Row("links kept (>= link floor)", s["links"], "duckdb engine", d["links"], "pairs"),
+            Row("links kept (>= link floor)", s["links"], "duckdb engine", d["links"], "pairs",
+                note=f"{links[0]} in one engine only, {links[1]} same_person differ, "
+                     f"max weight difference {links[2] or 0:.1e}"),
             Row("entities", s["entities"], "duckdb engine", d["entities"], "",
                 note="same partition" if same else "DIFFERENT entities")]
     show(f"Resolution by engine, {size:,} accounts (load average at start {load[0]:.1f})", rows)
@@ -265,5 +275,7 @@ def engines_suite(size: int, repeat: int = 1) -> dict[str, Any]:
     console.print("spark: standardise = DuckDB -> Parquet -> Spark (rules as pandas UDFs, SQLGlot-transpiled "
                   "joins) -> DuckDB; predict = prior, term frequencies and Splink predict on Spark, then the shared "
                   "veto and clustering on DuckDB. Validation, cluster ids, detection and writing are DuckDB's.")
-    return {"load_average": load, "pairs_blocked": pairs, "same_entities": same, "duckdb": d, "spark": s,
+    return {"load_average": load, "pairs_blocked": pairs, "same_entities": same,
+            "links_one_engine_only": links[0], "links_same_person_differ": links[1],
+            "links_max_weight_difference": links[2], "duckdb": d, "spark": s,
             "rows": [r.as_dict() for r in rows]}

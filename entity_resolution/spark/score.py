@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..match.model import TF_COLUMNS, deterministic_rules
 from ..match.resolve import PRIOR_RECALL, SPLINK_LOG_LEVEL, load_model
+from . import similarity
 from .model import for_spark
 
 if TYPE_CHECKING:
@@ -26,12 +27,19 @@ class Scored:
     pairs: int
 
 
-def _linker(spark: SparkSession, profiles: Any, model: dict[str, Any]) -> Any:
-    from splink import Linker
+def spark_api(spark: SparkSession) -> Any:
+    """Splink's SparkAPI for the session, with DuckDB's Jaro-Winkler in place of the jar's (similarity.py)."""
     from splink.backends.spark import SparkAPI
 
-    db_api = SparkAPI(spark_session=spark)
-    return Linker(db_api.register(profiles), model, log_level=SPLINK_LOG_LEVEL)
+    db_api = SparkAPI(spark_session=spark)  # registers Splink's Scala UDFs, jaro_winkler among them
+    similarity.register(spark)
+    return db_api
+
+
+def _linker(spark: SparkSession, profiles: Any, model: dict[str, Any]) -> Any:
+    from splink import Linker
+
+    return Linker(spark_api(spark).register(profiles), model, log_level=SPLINK_LOG_LEVEL)
 
 
 def score(con: duckdb.DuckDBPyConnection, spark: SparkSession, model_path: Path, scratch: Path, *,

@@ -24,6 +24,7 @@ def require_pyspark() -> None:
     try:
         import pandas  # noqa: F401  (pyspark[sql]: standardisation's pandas UDFs)
         import pyspark  # noqa: F401
+        import rapidfuzz  # noqa: F401  (DuckDB's Jaro-Winkler on Spark: similarity.py)
         import splink.backends.spark  # noqa: F401
     except ImportError as exc:
         raise InputError([Problem("--engine spark", None, None,
