@@ -68,9 +68,9 @@ def hubs_and_shared(con: duckdb.DuckDBPyConnection, hub_min_accounts: int, full_
     its shared status also on its holders' standardised accounts, and on whether it is a hub. Rows are only
     appended (the baseline's rows and its accounts' std rows stay as they were; a new account's id is new,
     ingest checks it). So a value no new row holds has exactly the baseline's result, and only the values the
-    new rows hold ("touched") are counted again, over all their rows. The baseline's results are those of this
-    code's definitions as far as the rest of the incremental run assumes it too (its kept profiles and
-    predictions read them). full_reason (set_base_aside): count everything, as a full run does."""
+    new rows hold ("touched") are counted again, over all their rows. This takes the baseline's tables to follow
+    this code's definitions, as the rest of an incremental run already does (its kept profiles and predictions
+    were made with them). full_reason (set_base_aside): count everything, as a full run does."""
     if full_reason is not None:
         find_hubs(con, hub_min_accounts)
         find_shared(con)
