@@ -392,10 +392,11 @@ def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, setting
         base_as_of = base.as_of
         when = max(base_as_of, summary.max_timestamp) if summary.max_timestamp else base_as_of
     with phases.phase("standardise"):
-        inc.set_base_aside(con)
+        recount_all = inc.set_base_aside(con)
         standardise(con)
         inc.append_new_rows(con)
-        affected = inc.affected_accounts(con, settings.hub_min_accounts)
+        hubs = inc.hubs_and_shared(con, settings.hub_min_accounts, recount_all)
+        affected = inc.affected_accounts(con)
         inc.refresh_profiles(con)
     with phases.phase("predict"):
         pairs = inc.block_pairs(con)
@@ -406,7 +407,8 @@ def _resolve_incremental(con: duckdb.DuckDBPyConnection, inputs: Inputs, setting
             prior=float(base.model.prior or 0), blocked_pairs="inc_pairs", kept_predictions="inc_kept"),
             constraints=review.constraints)
         inc.drop_scratch(con)
-    extra = {"base_run_id": base.run_id, "affected_accounts": affected, "pairs_scored": pairs}
+    extra = {"base_run_id": base.run_id, "affected_accounts": affected, "pairs_scored": pairs,
+             "hubs_and_shared": hubs}
     return summary, when, counts, model_path, extra
 
 

@@ -97,7 +97,7 @@ class Manifest:
     thresholds: dict[str, float] = field(default_factory=dict)
     model: ModelEntry = field(default_factory=ModelEntry)
     previous_run: str | None = None
-    incremental: dict[str, Any] | None = None  # base_run_id, affected_accounts, pairs_scored
+    incremental: dict[str, Any] | None = None  # base_run_id, affected_accounts, pairs_scored, hubs_and_shared
     detection_id: str | None = None
     pseudonymised: dict[str, str] | None = None  # algorithm, key_id, schema (pseudonym.manifest_entry)
     versions: dict[str, str] = field(default_factory=dict)

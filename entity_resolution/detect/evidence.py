@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .settings import DetectSettings
 from .structure import tagged
@@ -126,10 +127,13 @@ def analyse(edges: pa.Table, entities: pa.Table, accounts: pa.Table, settings: D
     for ident, es in users.items():
         for e in es:
             all_of[e].add(ident)
-    first: dict[str, datetime] = {}
-    for e, t in zip(accounts["entity_id"].to_pylist(), accounts["created_at"].to_pylist(), strict=True):
-        if e in all_of and (e not in first or t < first[e]):
-            first[e] = t
+    # each linked entity's first sign-up, in Arrow: turning all accounts' times into Python objects to keep
+    # the few linked ones took 4 s at 1M accounts
+    linked = accounts.select(["entity_id", "created_at"]).filter(
+        pc.is_in(accounts["entity_id"], pa.array(list(all_of), accounts.schema.field("entity_id").type)))
+    firsts = linked.group_by("entity_id").aggregate([("created_at", "min")])
+    first: dict[str, datetime] = dict(zip(firsts["entity_id"].to_pylist(), firsts["created_at_min"].to_pylist(),
+                                          strict=True))
     wave = timedelta(days=settings.wave_days)
     kept: dict[Ident, str] = {}
     for ident, es in users.items():
@@ -207,7 +211,9 @@ def analyse(edges: pa.Table, entities: pa.Table, accounts: pa.Table, settings: D
                 inside[part_of[e]] += 1
         for p, n in inside.items():
             if 2 * n > len(es):
-                for e in sorted(es - part_of.keys()):
+                # not `es - part_of.keys()`: a set minus a dict view walks the whole view (every ring
+                # member) for each identifier, 25 s at 1M accounts; the members of es are few
+                for e in sorted(u for u in es if u not in part_of):
                     associates.setdefault(e, p)
     return Evidence(tuple(out), part_of, tuple(bridges), kept, associates)
 

@@ -37,9 +37,13 @@ CREATE_SHARED_IF_MISSING_SQL = (
 )
 
 
-def find_shared_sql() -> str:
+def find_shared_sql(only: str | None = None) -> str:
+    """Fill resolution_shared; only: a table of ours with (kind, value) to look at just those values
+    (incremental.py)."""
     held = "\nUNION ALL\n".join(
-        f"SELECT '{kind}' AS kind, account_id, value FROM ({SOURCES[kind]})" for kind in SHARED_KINDS
+        f"SELECT '{kind}' AS kind, account_id, value FROM ({SOURCES[kind]}) s"
+        + (f" SEMI JOIN (SELECT value FROM {only} WHERE kind = '{kind}') o USING (value)" if only else "")
+        for kind in SHARED_KINDS
     )
     return f"""
 INSERT INTO resolution_shared
