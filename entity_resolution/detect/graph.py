@@ -13,6 +13,7 @@ detection used.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from .rejected import RejectedRing
 from .settings import DetectSettings
 
 BATCH = 5000
+WRITERS = 2  # concurrent write transactions in write_rows
 
 
 def has_gds(driver: Driver, database: str) -> bool:
@@ -70,10 +72,27 @@ class _Runner:
             result = session.run(load_cypher(name), params)
             return [{k: _native(v) for k, v in r.items()} for r in result]
 
+    def columns(self, name: str, schema: pa.Schema, **params: Any) -> pa.Table:
+        """A query returning one record of columns (a list per field of schema; timestamps as epoch
+        microseconds), as an Arrow table: no per-row Python work on results of millions of rows."""
+        records, _, _ = self.driver.execute_query(load_cypher(name), params, database_=self.database)
+        (record,) = records  # aggregation without grouping keys: always exactly one record
+        arrays = [pa.array(record[f.name], pa.int64()).cast(f.type) if pa.types.is_timestamp(f.type)
+                  else pa.array(record[f.name], f.type) for f in schema]
+        return pa.Table.from_arrays(arrays, schema=schema)
+
     def write_rows(self, name: str, rows: list[dict[str, Any]], **params: Any) -> None:
+        """UNWIND batches of BATCH rows, WRITERS transactions at a time (Community runs each transaction on one
+        thread: concurrent ones keep the server and the driver's packing busy at the same time). Callers pass
+        rows that touch disjoint nodes, or ordered so that neighbouring batches share at most one node (a
+        lock wait, not a deadlock); execute_query retries a transient error such as a deadlock anyway."""
         query = load_cypher(name)
-        for start in range(0, len(rows), BATCH):
+
+        def write(start: int) -> None:
             self.driver.execute_query(query, {"rows": rows[start:start + BATCH], **params}, database_=self.database)
+
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            list(pool.map(write, range(0, len(rows), BATCH)))  # list(): re-raises the first failure
 
 
 def current_run(driver: Driver, database: str = "neo4j") -> tuple[str, datetime]:
@@ -124,18 +143,34 @@ def graph_facts(driver: Driver, settings: DetectSettings, *, det_id: str, databa
             elif not gds:
                 run.auto("detect/apoc_components")
         with run.step("facts"):
-            accounts = run.read("detect/account_facts", as_of=as_of)
-            components = run.read("detect/component_growth", as_of=as_of)
-            edges = run.read("detect/shared_edges", detection_id=det_id)
-            entities = run.read("detect/entity_identifiers", as_of=as_of, detection_id=det_id)
+            accounts = run.columns("detect/account_facts", F.ACCOUNTS, as_of=as_of)
+            components = _component_growth(accounts, as_of)
+            edges = run.columns("detect/shared_edges", F.EDGES, detection_id=det_id)
+            entities = run.columns("detect/entity_identifiers", F.ENTITIES, as_of=as_of, detection_id=det_id)
     finally:
         if gds:
             _drop(run, graph_name)
     return F.Facts(
         run_id=run_id, as_of=as_of, backend="neo4j-gds" if gds else "neo4j-cypher", hub_threshold=threshold,
-        accounts=F.table(accounts, F.ACCOUNTS), components=F.table(components, F.COMPONENTS),
-        hubs=F.table(hubs, F.HUBS), edges=F.table(edges, F.EDGES), entities=F.table(entities, F.ENTITIES),
+        accounts=accounts, components=components, hubs=F.table(hubs, F.HUBS), edges=edges, entities=entities,
     )
+
+
+def _component_growth(accounts: pa.Table, as_of: datetime) -> pa.Table:
+    """Size and growth of every component, from the account facts with the in-process SQL: the account rows
+    already carry component, entity and sign-up time, so a second walk of MEMBER_OF in the graph is not needed."""
+    import duckdb
+
+    from .inprocess import components_sql
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET VARIABLE as_of = $t::TIMESTAMPTZ", {"t": as_of})
+        con.register("d_facts", accounts)
+        return con.sql(components_sql()).to_arrow_table().cast(F.COMPONENTS)
+    finally:
+        con.close()
 
 
 def _project(run: _Runner, graph_name: str) -> bool:
@@ -186,7 +221,9 @@ def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, da
         run.read("detect/begin_detection", **tags)
         run.write_rows("detect/write_rings", outputs.rings.to_pylist(), **tags)
     with run.step("write signals"):
-        run.write_rows("detect/write_account_signals", signals, **tags)
+        # by ring: each ring's IN_RING links are created in one batch or two neighbouring ones (see write_rows)
+        by_ring = sorted(signals, key=lambda s: (s["ring_id"] is None, s["ring_id"] or ""))
+        run.write_rows("detect/write_account_signals", by_ring, **tags)
         run.write_rows("detect/write_entity_signals", list(entities.values()), **tags)
     with run.step("complete"):
         run.read("detect/retire_rings", detection_id=det_id)
