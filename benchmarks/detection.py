@@ -20,8 +20,9 @@ Each Neo4j path reports its time per phase (reset, hubs, projection, components,
 finish = the shared DuckDB finishing and files, write rings / write signals / complete / marks = write-back) and
 the server's memory (peak RSS of its JVM, heap and page cache settings) and store size on disk.
 Each path's counts (accounts, rings, bridges, ...) must agree with the in-process one (ring_events aside: each
-Neo4j detection diffs against the one written before it). The ratio is the Neo4j
-path's time over the in-process time (how many times slower the server path is).
+Neo4j detection diffs against the one written before it), and so must its outputs, table for table: signals,
+rings, hubs and bridges in full, components on their growth columns (`same_outputs_as_in_process`). The ratio is
+the Neo4j path's time over the in-process time (how many times slower the server path is).
 """
 
 from __future__ import annotations
