@@ -13,7 +13,6 @@ detection used.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,6 @@ from .rejected import RejectedRing
 from .settings import DetectSettings
 
 BATCH = 5000
-WRITERS = 2  # concurrent write transactions in write_rows
 
 
 def has_gds(driver: Driver, database: str) -> bool:
@@ -82,17 +80,9 @@ class _Runner:
         return pa.Table.from_arrays(arrays, schema=schema)
 
     def write_rows(self, name: str, rows: list[dict[str, Any]], **params: Any) -> None:
-        """UNWIND batches of BATCH rows, WRITERS transactions at a time (Community runs each transaction on one
-        thread: concurrent ones keep the server and the driver's packing busy at the same time). Callers pass
-        rows that touch disjoint nodes, or ordered so that neighbouring batches share at most one node (a
-        lock wait, not a deadlock); execute_query retries a transient error such as a deadlock anyway."""
         query = load_cypher(name)
-
-        def write(start: int) -> None:
+        for start in range(0, len(rows), BATCH):
             self.driver.execute_query(query, {"rows": rows[start:start + BATCH], **params}, database_=self.database)
-
-        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            list(pool.map(write, range(0, len(rows), BATCH)))  # list(): re-raises the first failure
 
 
 def current_run(driver: Driver, database: str = "neo4j") -> tuple[str, datetime]:
@@ -221,9 +211,7 @@ def write_back(driver: Driver, outputs: Outputs, facts: F.Facts, det_id: str, da
         run.read("detect/begin_detection", **tags)
         run.write_rows("detect/write_rings", outputs.rings.to_pylist(), **tags)
     with run.step("write signals"):
-        # by ring: each ring's IN_RING links are created in one batch or two neighbouring ones (see write_rows)
-        by_ring = sorted(signals, key=lambda s: (s["ring_id"] is None, s["ring_id"] or ""))
-        run.write_rows("detect/write_account_signals", by_ring, **tags)
+        run.write_rows("detect/write_account_signals", signals, **tags)
         run.write_rows("detect/write_entity_signals", list(entities.values()), **tags)
     with run.step("complete"):
         run.read("detect/retire_rings", detection_id=det_id)
