@@ -20,8 +20,9 @@ Each Neo4j path reports its time per phase (reset, hubs, projection, components,
 finish = the shared DuckDB finishing and files, write rings / write signals / complete / marks = write-back) and
 the server's memory (peak RSS of its JVM, heap and page cache settings) and store size on disk.
 Each path's counts (accounts, rings, bridges, ...) must agree with the in-process one (ring_events aside: each
-Neo4j detection diffs against the one written before it). The ratio is the Neo4j
-path's time over the in-process time (how many times slower the server path is).
+Neo4j detection diffs against the one written before it), and so must its outputs, table for table: signals,
+rings, hubs and bridges in full, components on their growth columns (`same_outputs_as_in_process`). The ratio is
+the Neo4j path's time over the in-process time (how many times slower the server path is).
 """
 
 from __future__ import annotations
@@ -37,13 +38,26 @@ from typing import Any
 from .common import Row, run_folder, say, show
 
 
-def _inprocess(run_dir: Path) -> tuple[float, dict[str, int]]:
+def _inprocess(run_dir: Path) -> tuple[float, dict[str, int], Any]:
     from entity_resolution.detect import compute_signals
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         result = compute_signals(run_dir, out_dir=Path(tmp))
-        return time.perf_counter() - start, dict(result.counts)
+        return time.perf_counter() - start, dict(result.counts), result.outputs
+
+
+# Compared in full with the in-process outputs (as tests/integration/test_detect_neo4j.py does); components only
+# on these columns: new_since_previous and ring_events depend on the detection each path diffs against.
+_GROWTH = ["component_id", "entity_count", "account_count", "growth_1d", "growth_7d", "growth_30d", "fast_growing"]
+
+
+def _differences(a: Any, b: Any) -> list[str]:
+    """Names of the output tables in which two detections' outputs differ (empty: identical)."""
+    differ = [n for n in ("signals", "rings", "hubs", "bridges") if not getattr(a, n).equals(getattr(b, n))]
+    if not a.components.select(_GROWTH).equals(b.components.select(_GROWTH)):
+        differ.append("components")
+    return differ
 
 
 INCREMENTAL_DAYS = 3
@@ -80,7 +94,7 @@ def _incremental(run_dir: Path) -> dict[str, Any]:
                 "new_accounts": result.counts["accounts"] - earlier.counts["accounts"]}
 
 
-def _neo4j(driver: Any, database: str, use_gds: bool) -> tuple[float, dict[str, int], str, dict[str, float]]:
+def _neo4j(driver: Any, database: str, use_gds: bool) -> tuple[float, dict[str, int], str, dict[str, float], Any]:
     from entity_resolution.detect.graph import detect_graph
 
     marks: dict[str, float] = {}
@@ -98,7 +112,7 @@ def _neo4j(driver: Any, database: str, use_gds: bool) -> tuple[float, dict[str, 
         seconds = time.perf_counter() - start
     # what no phase covers: the previous detection read, undo check, and the finishing step (DuckDB + files)
     phases["finish and other"] = round(seconds - sum(phases.values()), 2)
-    return seconds, dict(result.counts), result.backend, phases
+    return seconds, dict(result.counts), result.backend, phases, result.outputs
 
 
 def _server_facts(database: str) -> dict[str, Any]:
@@ -169,12 +183,13 @@ def run_suite(size: int, repeat: int = 1, neo4j: bool | None = None) -> dict[str
     counts: dict[str, dict[str, int]] = {}
     for i in range(repeat):
         say(f"detection {size:,}: in-process, repeat {i + 1}/{repeat}")
-        seconds, counts["in-process"] = _inprocess(run_dir)
+        seconds, counts["in-process"], oracle = _inprocess(run_dir)
         times.setdefault("in-process", []).append(seconds)
     say(f"detection {size:,}: incremental against a detection {INCREMENTAL_DAYS} days earlier")
     incremental = _incremental(run_dir)
     out["incremental"] = incremental
     phases: dict[str, list[dict[str, float]]] = {}
+    differences: dict[str, list[str]] = {}
     if neo4j:
         from entity_resolution.detect.graph import has_gds
 
@@ -192,7 +207,8 @@ def run_suite(size: int, repeat: int = 1, neo4j: bool | None = None) -> dict[str
             for name, use_gds in [p for p in paths if p[0] in wanted]:
                 for i in range(repeat):
                     say(f"detection {size:,}: {name}, repeat {i + 1}/{repeat}")
-                    seconds, counts[name], backend, parts = _neo4j(driver, database, use_gds)
+                    seconds, counts[name], backend, parts, outputs = _neo4j(driver, database, use_gds)
+                    differences[name] = sorted({*differences.get(name, []), *_differences(oracle, outputs)})
                     say(f"detection {size:,}: {name} {seconds:.1f} s: {parts}")
                     times.setdefault(name, []).append(seconds)
                     phases.setdefault(name, []).append(parts)
@@ -211,9 +227,11 @@ def run_suite(size: int, repeat: int = 1, neo4j: bool | None = None) -> dict[str
     for k in times:
         out[k] = {"seconds": best[k], "repeats": [round(t, 2) for t in times[k]], "counts": counts[k],
                   "accounts_per_s": size / best[k], "same_counts_as_in_process": same(k),
+                  "same_outputs_as_in_process": not differences.get(k), "outputs_differ": differences.get(k, []),
                   "phases": phases.get(k, [])}
     rows = [Row("detection (s)", best["in-process"], k, best[k], "s", None,
-                "same counts as in-process (ring_events aside): " + ("yes" if same(k) else "NO"))
+                "same counts as in-process (ring_events aside): " + ("yes" if same(k) else "NO")
+                + "; same outputs: " + ("yes" if not differences.get(k) else "NO: " + ", ".join(differences[k])))
             for k in best if k != "in-process"]
     rows.append(Row("accounts / s", size / best["in-process"], "-", float("nan"), "acc/s", None,
                     f"in-process; {counts['in-process'].get('rings', 0)} rings"))

@@ -3,7 +3,10 @@
 // params: $as_of (datetime)
 // returns: entity_count
 MATCH (i)
-WHERE i:Device OR i:Card OR i:IP OR i:Email OR i:Phone
+WHERE (i:Device OR i:Card OR i:IP OR i:Email OR i:Phone)
+  // two entities need two uses: the degree (read from the node, no walk) skips the identifiers used once, most
+  // of them, before the walk to accounts and entities
+  AND COUNT { (i)<-[:USED_DEVICE|USED_CARD|USED_IP|USED_EMAIL|USED_PHONE]-() } >= 2
 CALL (i) {
   MATCH (i)<-[u:USED_DEVICE|USED_CARD|USED_IP|USED_EMAIL|USED_PHONE]-(a:Account)-[:MEMBER_OF]->(e:Entity)
   WHERE a.created_at <= $as_of AND u.first_seen <= $as_of
