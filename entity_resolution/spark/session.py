@@ -71,6 +71,9 @@ def spark_session(settings: Settings, scratch: Path) -> Iterator[SparkSession]:
     builder = SparkSession.builder.master(settings.spark_master).appName("entity-resolution")
     # Splink's fuzzy comparisons (jaro_winkler, damerau_levenshtein) are Scala UDFs shipped in this jar.
     builder = builder.config("spark.jars", similarity_jar_location())
+    # Spark's catalog creates ./spark-warehouse in the user's working folder by default (Splink's Spark jobs
+    # touch it); keep it in the run's scratch folder, removed with it.
+    builder = builder.config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
     for key, value in conf_pairs(settings):
         builder = builder.config(key, value)
     try:

@@ -134,21 +134,28 @@ def test_incremental_needs_a_previous_run(runs: dict[str, Path], tmp_path: Path)
             Settings(), incremental=True)
 
 
-def test_incremental_on_a_baseline_without_the_identifier_table(runs: dict[str, Path], tmp_path: Path) -> None:
-    """A baseline written before identifier_observations existed: the incremental run derives the baseline's
-    observations from its std_* tables first, and ends with the same table as on a current baseline."""
+def _increment_on_a_baseline_without(runs: dict[str, Path], tmp_path: Path, table: str) -> duckdb.DuckDBPyConnection:
+    """The increment run again on a copy of the baseline without `table` (as an older version wrote it), into
+    tmp_path/inc; a connection with that run attached as `a` and the test's own incremental run as `b`."""
     import shutil
 
     old = tmp_path / "old_base"
     shutil.copytree(runs["base"], old)
     with duckdb.connect(str(old / "er.duckdb")) as con:
-        con.execute("DROP TABLE identifier_observations")
+        con.execute(f"DROP TABLE {table}")
     new = runs["work"] / "in_new"
     run(Inputs(new / "accounts.parquet", new / "devices.parquet", new / "payments.parquet"), tmp_path / "inc",
         Settings(), previous=old, incremental=True)
     con = duckdb.connect()
     con.execute("ATTACH $p AS a (READ_ONLY)", {"p": str(tmp_path / "inc" / "er.duckdb")})
     con.execute("ATTACH $p AS b (READ_ONLY)", {"p": str(runs["inc"] / "er.duckdb")})
+    return con
+
+
+def test_incremental_on_a_baseline_without_the_identifier_table(runs: dict[str, Path], tmp_path: Path) -> None:
+    """A baseline written before identifier_observations existed: the incremental run derives the baseline's
+    observations from its std_* tables first, and ends with the same table as on a current baseline."""
+    con = _increment_on_a_baseline_without(runs, tmp_path, "identifier_observations")
     observations = "SELECT * FROM {}.identifier_observations"
     assert _diff(con, observations.format("a"), observations.format("b"), "EXCEPT ALL") == (0, 0)
 
@@ -156,19 +163,8 @@ def test_incremental_on_a_baseline_without_the_identifier_table(runs: dict[str, 
 def test_incremental_on_a_baseline_without_shared_values(runs: dict[str, Path], tmp_path: Path) -> None:
     """A baseline made before shared values existed has none to carry over: every value is counted again (the
     manifest says so), and the result is the same as on a current baseline."""
-    import shutil
-
-    old = tmp_path / "old_base"
-    shutil.copytree(runs["base"], old)
-    with duckdb.connect(str(old / "er.duckdb")) as con:
-        con.execute("DROP TABLE resolution_shared")
-    new = runs["work"] / "in_new"
-    run(Inputs(new / "accounts.parquet", new / "devices.parquet", new / "payments.parquet"), tmp_path / "inc",
-        Settings(), previous=old, incremental=True)
+    con = _increment_on_a_baseline_without(runs, tmp_path, "resolution_shared")
     how = json.loads((tmp_path / "inc" / "manifest.json").read_text())["incremental"]["hubs_and_shared"]
     assert how["mode"] == "full" and "no shared values" in how["reason"]
-    con = duckdb.connect()
-    con.execute("ATTACH $p AS a (READ_ONLY)", {"p": str(tmp_path / "inc" / "er.duckdb")})
-    con.execute("ATTACH $p AS b (READ_ONLY)", {"p": str(runs["inc"] / "er.duckdb")})
     for table in ("resolution_hubs", "resolution_shared"):
         assert _diff(con, f"SELECT * FROM a.{table}", f"SELECT * FROM b.{table}") == (0, 0), table

@@ -38,6 +38,7 @@ class Runs:
     duckdb: Path
     spark: Path
     inputs: Inputs
+    cwd: Path  # the working folder the runs ran in
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +46,21 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     root = tmp_path_factory.mktemp("spark_engine")
     paths = generate(root / "input", n_accounts=1_500, seed=11, fmt="csv")
     inputs = Inputs(paths.accounts, paths.devices, paths.payments, paths.labels)
-    pipeline.run(inputs, root / "duckdb", Settings())
-    pipeline.run(inputs, root / "spark", Settings(**SPARK))
-    return Runs(root / "duckdb", root / "spark", inputs)
+    cwd = root / "cwd"
+    cwd.mkdir()
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        pipeline.run(inputs, root / "duckdb", Settings())
+        pipeline.run(inputs, root / "spark", Settings(**SPARK))
+    finally:
+        os.chdir(before)
+    return Runs(root / "duckdb", root / "spark", inputs, cwd)
+
+
+def test_nothing_written_to_the_working_folder(runs: Runs) -> None:
+    # Spark's defaults write ./spark-warehouse (its catalog) and ./metastore_db: not the user's folder to fill.
+    assert list(runs.cwd.iterdir()) == []
 
 
 def test_same_entities(runs: Runs) -> None:
