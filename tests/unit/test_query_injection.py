@@ -55,6 +55,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     (_ER + "match/incremental.py", "set_base_aside"): "table names from STD_TABLES",
     (_ER + "match/incremental.py", "append_new_rows"): "table names from STD_TABLES",
     (_ER + "match/incremental.py", "affected_accounts"): "kinds and SQL from HUB_SOURCES (our constants)",
+    (_ER + "match/incremental.py", "hubs_and_shared"): "kinds and SQL from hub_sources and hub_counts_sql (our "
+                                                         "constants); the threshold is $min_accounts",
     (_ER + "match/incremental.py", "drop_scratch"): "scratch table names from a fixed tuple",
     (_ER + "match/resolve.py", "finish_predictions"): "Pinned.kept_predictions: a table name our caller sets",
     # the Spark engine: our table names (TF_COLUMNS, score.PREDICTIONS, standardise.OUTPUTS); paths are $params
