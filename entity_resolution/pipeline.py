@@ -305,6 +305,7 @@ def run(inputs: Inputs, out_dir: Path, settings: Settings, *, as_of: str | datet
             thresholds=_thresholds(settings),
             model=ModelEntry(path=str(model_path) if model_path != out.model else MODEL,
                              sha256=file_sha256(out.model), trained_in_run=train_first, prior=counts.prior),
+            engine=settings.engine,
             previous_run=str(previous) if previous else None,
             incremental=extra or None,
             detection_id=detection.detection_id,

@@ -96,6 +96,7 @@ class Manifest:
     row_counts: dict[str, int] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)
     model: ModelEntry = field(default_factory=ModelEntry)
+    engine: str | None = None  # "duckdb" or "spark": what standardised and scored (None: an earlier version's)
     previous_run: str | None = None
     incremental: dict[str, Any] | None = None  # base_run_id, affected_accounts, pairs_scored, hubs_and_shared
     detection_id: str | None = None
@@ -151,7 +152,7 @@ class Manifest:
             thresholds=data.get("thresholds") or {},
             model=ModelEntry(path=entry.get("path"), sha256=entry.get("sha256"),
                              trained_in_run=bool(entry.get("trained_in_run")), prior=prior),
-            previous_run=data.get("previous_run"), incremental=data.get("incremental"),
+            engine=data.get("engine"), previous_run=data.get("previous_run"), incremental=data.get("incremental"),
             detection_id=data.get("detection_id"), pseudonymised=data.get("pseudonymised"),
             versions=data.get("versions") or {}, phase_seconds=data.get("phase_seconds") or {},
             forgotten=tuple(data.get("forgotten") or ()),
@@ -182,8 +183,8 @@ class _Missing:
 
 _MISSING = _Missing()
 _OPTIONAL: dict[str, type] = {"inputs": dict, "row_counts": dict, "thresholds": dict, "model": dict,
-                              "previous_run": str, "incremental": dict, "detection_id": str, "pseudonymised": dict,
-                              "versions": dict, "phase_seconds": dict, "forgotten": list}
+                              "engine": str, "previous_run": str, "incremental": dict, "detection_id": str,
+                              "pseudonymised": dict, "versions": dict, "phase_seconds": dict, "forgotten": list}
 _JSON_NAMES: dict[type, str] = {dict: "object", str: "string", list: "array"}
 
 

@@ -118,6 +118,7 @@ def test_manifest_records_the_same_prior(runs: Runs) -> None:
     duck = json.loads((runs.duckdb / "manifest.json").read_text())
     assert spark["model"]["prior"] == pytest.approx(duck["model"]["prior"], rel=1e-12)
     assert spark["row_counts"] == duck["row_counts"]
+    assert (spark["engine"], duck["engine"]) == ("spark", "duckdb")
 
 
 # --- the standardisation test cases (tests/unit/test_standardise.py) through both engines ------------------------

@@ -27,6 +27,7 @@ WRITTEN = {
     "thresholds": {"match_threshold": 0.95, "cluster_threshold": 0.95, "link_floor": 0.5,
                    "min_personal_weight": 4.0, "hub_min_accounts": 25},
     "model": {"path": "model.json", "sha256": "ff", "trained_in_run": False, "prior": 0.0012},
+    "engine": "duckdb",
     "previous_run": None,
     "incremental": None,
     "detection_id": "det-1",
@@ -59,7 +60,7 @@ def test_a_valid_run_folder_opens(tmp_path: Path) -> None:
     assert run.paths.entities.name == "entities.parquet" and run.paths.export("links", "csv").name == "links.csv"
     assert m.run_id == WRITTEN["run_id"] and m.as_of == datetime(2026, 1, 1, tzinfo=UTC)
     assert m.model == ModelEntry(path="model.json", sha256="ff", trained_in_run=False, prior=0.0012)
-    assert m.thresholds["hub_min_accounts"] == 25 and m.forgotten == ()
+    assert m.thresholds["hub_min_accounts"] == 25 and m.forgotten == () and m.engine == "duckdb"
     # what pipeline.run wrote comes back out unchanged, keys in the same order
     assert m.to_dict() == WRITTEN and list(m.to_dict()) == list(WRITTEN)
     assert json.loads(m.to_json()) == WRITTEN
